@@ -1,0 +1,3 @@
+package io.tokenpair.client;
+
+final class Placeholder {}
