@@ -1,3 +1,0 @@
-package io.tokenpair.client;
-
-final class Placeholder {}

@@ -1,0 +1,33 @@
+package io.tokenpair.client;
+
+/**
+ * Observes the life of a session: each successful token refresh and the end of the session when the
+ * server rejects the refresh token.
+ *
+ * <p>Both methods have empty default implementations, so implement only what you need. They are
+ * called on the thread that performed the refresh, after the new state is stored, at most once per
+ * refresh. Implementations must be fast and must not block on calls made through the authenticated
+ * client: hand work to your own executor (or, on Android, post to the main thread). A {@link
+ * RuntimeException} thrown by a listener is caught and discarded so that it cannot corrupt the
+ * session state.
+ *
+ * <p>Implementations must be safe for concurrent use.
+ */
+public interface SessionListener {
+  /** The default listener, which ignores every event. */
+  SessionListener NONE = new SessionListener() {};
+
+  /**
+   * A refresh succeeded. The rotated refresh cookie and {@code accessToken} are already stored.
+   *
+   * @param accessToken the new access token, never null. Treat it as a secret: do not log it.
+   */
+  default void onRefreshed(String accessToken) {}
+
+  /**
+   * The server rejected the refresh token (HTTP 400, 401 or 403 from the refresh endpoint). The
+   * access token and the refresh cookie are already cleared; the user must sign in again. Called
+   * once per rejected refresh, however many calls were waiting for it.
+   */
+  default void onSessionExpired() {}
+}

@@ -1,0 +1,365 @@
+package io.tokenpair.client;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+
+/**
+ * Keeps an OkHttp client signed in with a token pair: a short-lived access token sent as {@code
+ * Authorization: Bearer}, and a long-lived refresh token that the server keeps in an HttpOnly
+ * cookie ({@code rt}).
+ *
+ * <pre>{@code
+ * TokenPairAuth auth = TokenPairAuth.builder()
+ *     .baseUrl("https://api.example.com/")
+ *     .build();
+ * OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+ * auth.login(loginRequest);   // keeps the access token and the rt cookie
+ * client.newCall(new Request.Builder().url("https://api.example.com/api/me").build()).execute();
+ * }</pre>
+ *
+ * <p>When a call to the base URL's origin fails with an expired status (401 or 419 by default), the
+ * client refreshes the access token once, by posting the cookie to the refresh endpoint, and
+ * replays the call; the app does not notice. Concurrent failures share one refresh. A request that
+ * was sent with a token that is no longer current is replayed with the current one without
+ * refreshing. Every request is replayed at most once. JWT access tokens are refreshed shortly
+ * before they expire, so the steady state sees no 401 at all.
+ *
+ * <p>When the refresh endpoint rejects the cookie (400, 401 or 403), the session ends: the token
+ * and the cookie are cleared, {@link SessionListener#onSessionExpired()} is called once, and each
+ * waiting call receives its original response. When the refresh fails otherwise (network error,
+ * timeout, 5xx, 429) the session is kept, the calls receive their original responses, and a later
+ * call refreshes again.
+ *
+ * <p>The bearer goes only to the base URL's scheme, host and port; never to other hosts, including
+ * after a cross-host redirect. Requests that carry their own {@code Authorization} header, or that
+ * were marked with {@link #withoutAuth(Request)}, are left alone. Tokens never appear in {@code
+ * toString()}, exception messages or logs.
+ *
+ * <p>This class is thread-safe; use one instance per signed-in account and share it among all
+ * clients built with {@link #install}.
+ */
+public final class TokenPairAuth {
+  private final TokenSession session;
+  private final BearerInterceptor interceptor;
+  private final BearerAuthenticator authenticator;
+
+  TokenPairAuth(TokenSession session) {
+    this.session = session;
+    this.interceptor = new BearerInterceptor(session);
+    this.authenticator = new BearerAuthenticator(session);
+  }
+
+  /** Returns a new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Installs this session into {@code builder}: its cookie jar, its {@linkplain
+   * OkHttpClient.Builder#authenticator authenticator} for 401 and an application interceptor for
+   * the bearer and the other expired statuses. Any cookie jar or authenticator already set on
+   * {@code builder} is replaced.
+   *
+   * <p>Refresh, login and logout calls use a copy of the builder's configuration taken now
+   * (interceptors, timeouts, TLS, proxy), without this session's interceptor and authenticator, so
+   * they are never intercepted and never wait for a dispatcher slot. They share the cookie jar, the
+   * connection pool and the dispatcher with the clients that {@code builder} builds. Add your own
+   * interceptors before calling this method if the auth calls should see them.
+   *
+   * @return {@code builder}, for chaining.
+   * @throws IllegalStateException if this session is already installed on {@code builder}.
+   */
+  public OkHttpClient.Builder install(OkHttpClient.Builder builder) {
+    if (builder == null) throw new NullPointerException("builder == null");
+    if (builder.interceptors().contains(interceptor)) {
+      throw new IllegalStateException("This TokenPairAuth is already installed on this builder.");
+    }
+    builder.cookieJar(session.cookieJar);
+    OkHttpClient base = builder.build();
+    // Later builds of this builder then share the pool and dispatcher with the auth calls.
+    builder.connectionPool(base.connectionPool()).dispatcher(base.dispatcher());
+    session.setAuthClient(base);
+    builder.authenticator(authenticator).addInterceptor(interceptor);
+    return builder;
+  }
+
+  /**
+   * Signs in: executes {@code loginRequest} outside the auth chain, then keeps the access token
+   * found at the {@link Builder#loginTokenPointer login token pointer} of the JSON response and the
+   * cookies it set (the {@code rt} cookie). Blocks; do not call it on Android's main thread.
+   *
+   * @param loginRequest the complete login call, for example a POST of credentials to {@code
+   *     /auth/login}.
+   * @return the new access token.
+   * @throws AuthResponseException if the server answers with a status other than 2xx; nothing is
+   *     stored.
+   * @throws IOException if the call fails, the response has no token, or the stores cannot save;
+   *     nothing is stored.
+   */
+  public String login(Request loginRequest) throws IOException {
+    if (loginRequest == null) throw new NullPointerException("loginRequest == null");
+    return session.login(loginRequest);
+  }
+
+  /**
+   * Signs out: posts to the logout endpoint with the cookie and the bearer (best effort: failures
+   * are ignored), then clears the access token and every cookie. A refresh still in flight will not
+   * revive the session. Blocks.
+   *
+   * @throws IOException if the stores could not be cleared; the session is cleared in memory
+   *     regardless.
+   */
+  public void logout() throws IOException {
+    session.logout();
+  }
+
+  /** Returns the current access token, or null when signed out. Treat it as a secret. */
+  public String accessToken() {
+    return session.currentState().token;
+  }
+
+  /**
+   * Replaces the current access token, for apps that obtain it by other means. A refresh in flight
+   * will not overwrite it.
+   *
+   * @param accessToken the new token, or null to forget it (the refresh cookie stays).
+   * @throws IOException if the token store cannot save it; the token is used in memory regardless.
+   */
+  public void setAccessToken(String accessToken) throws IOException {
+    session.setAccessToken(accessToken);
+  }
+
+  /** Returns a copy of {@code request} that this session neither authorizes nor refreshes for. */
+  public static Request withoutAuth(Request request) {
+    return request.newBuilder().tag(SkipAuth.class, SkipAuth.INSTANCE).build();
+  }
+
+  @Override
+  public String toString() {
+    return "TokenPairAuth{baseUrl="
+        + session.baseUrl
+        + ", signedIn="
+        + (session.currentState().token != null)
+        + "}";
+  }
+
+  /**
+   * Configures a {@link TokenPairAuth}. Only {@link #baseUrl} is required.
+   *
+   * <p>Builders are not thread-safe.
+   */
+  public static final class Builder {
+    private HttpUrl baseUrl;
+    private String refreshPath = "auth/refresh";
+    private String logoutPath = "auth/logout";
+    private JsonPointer accessTokenPointer = JsonPointer.compile("/data/access_token");
+    private JsonPointer loginTokenPointer;
+    private int[] expiredStatusCodes = {401, 419};
+    private long graceWindowNanos = TimeUnit.MILLISECONDS.toNanos(300);
+    private long refreshAheadMillis = TimeUnit.SECONDS.toMillis(30);
+    private long refreshTimeoutMillis = TimeUnit.SECONDS.toMillis(10);
+    private String refreshCookieName = "rt";
+    private TokenStore tokenStore;
+    private CookieStore cookieStore;
+    private SessionListener listener = SessionListener.NONE;
+    private Clock clock = Clock.SYSTEM;
+
+    Builder() {}
+
+    /**
+     * The API's base URL, ending in {@code /}. The bearer is sent only to its scheme, host and
+     * port; the auth paths resolve against it.
+     */
+    public Builder baseUrl(String baseUrl) {
+      if (baseUrl == null) throw new NullPointerException("baseUrl == null");
+      return baseUrl(HttpUrl.get(baseUrl));
+    }
+
+    /** Same as {@link #baseUrl(String)}. */
+    public Builder baseUrl(HttpUrl baseUrl) {
+      if (baseUrl == null) throw new NullPointerException("baseUrl == null");
+      java.util.List<String> segments = baseUrl.pathSegments();
+      if (!segments.get(segments.size() - 1).isEmpty()) {
+        throw new IllegalArgumentException("baseUrl must end in /: " + baseUrl.redact());
+      }
+      this.baseUrl = baseUrl;
+      return this;
+    }
+
+    /** The refresh endpoint, relative to the base URL. Default {@code auth/refresh}. */
+    public Builder refreshPath(String refreshPath) {
+      if (refreshPath == null) throw new NullPointerException("refreshPath == null");
+      this.refreshPath = refreshPath;
+      return this;
+    }
+
+    /** The logout endpoint, relative to the base URL. Default {@code auth/logout}. */
+    public Builder logoutPath(String logoutPath) {
+      if (logoutPath == null) throw new NullPointerException("logoutPath == null");
+      this.logoutPath = logoutPath;
+      return this;
+    }
+
+    /**
+     * Where the access token sits in the refresh response, as a JSON Pointer (RFC 6901). Default
+     * {@code /data/access_token}.
+     *
+     * @throws IllegalArgumentException if {@code pointer} is not a valid JSON Pointer.
+     */
+    public Builder accessTokenPointer(String pointer) {
+      this.accessTokenPointer = pointer(pointer, "accessTokenPointer");
+      return this;
+    }
+
+    /**
+     * Where the access token sits in the login response. Defaults to the {@link
+     * #accessTokenPointer}.
+     */
+    public Builder loginTokenPointer(String pointer) {
+      this.loginTokenPointer = pointer(pointer, "loginTokenPointer");
+      return this;
+    }
+
+    /** The HTTP statuses that mean "access token expired". Default 401 and 419. */
+    public Builder expiredStatusCodes(int... codes) {
+      if (codes == null) throw new NullPointerException("codes == null");
+      if (codes.length == 0) throw new IllegalArgumentException("expiredStatusCodes is empty");
+      for (int code : codes) {
+        if (code < 400 || code > 599) {
+          throw new IllegalArgumentException("not an error status: " + code);
+        }
+      }
+      this.expiredStatusCodes = codes.clone();
+      return this;
+    }
+
+    /**
+     * How long a fresh token is reused for late failures without refreshing again. Default 300 ms;
+     * 0 disables.
+     */
+    public Builder graceWindow(long duration, TimeUnit unit) {
+      this.graceWindowNanos = unit(unit).toNanos(nonNegative(duration, "graceWindow"));
+      return this;
+    }
+
+    /**
+     * Refreshes a JWT access token this long before its {@code exp} (at most half its lifetime), so
+     * that calls never meet an expired token. Default 30 s; 0 turns proactive refresh off. Opaque
+     * tokens are refreshed on failure only.
+     */
+    public Builder refreshAhead(long duration, TimeUnit unit) {
+      this.refreshAheadMillis = unit(unit).toMillis(nonNegative(duration, "refreshAhead"));
+      return this;
+    }
+
+    /**
+     * The time limit of each refresh, login and logout call, and of each wait for a refresh.
+     * Default 10 s.
+     */
+    public Builder refreshTimeout(long duration, TimeUnit unit) {
+      long millis = unit(unit).toMillis(nonNegative(duration, "refreshTimeout"));
+      if (millis == 0) throw new IllegalArgumentException("refreshTimeout must be positive");
+      this.refreshTimeoutMillis = millis;
+      return this;
+    }
+
+    /** The name of the refresh cookie. Default {@code rt}. */
+    public Builder refreshCookieName(String name) {
+      if (name == null) throw new NullPointerException("name == null");
+      if (name.isEmpty()) throw new IllegalArgumentException("refreshCookieName is empty");
+      this.refreshCookieName = name;
+      return this;
+    }
+
+    /** Where the access token lives. Default: {@link TokenStore#inMemory()}. */
+    public Builder tokenStore(TokenStore tokenStore) {
+      if (tokenStore == null) throw new NullPointerException("tokenStore == null");
+      this.tokenStore = tokenStore;
+      return this;
+    }
+
+    /**
+     * Where the cookies, including the refresh cookie, live. Default: {@link
+     * CookieStore#inMemory()}.
+     */
+    public Builder cookieStore(CookieStore cookieStore) {
+      if (cookieStore == null) throw new NullPointerException("cookieStore == null");
+      this.cookieStore = cookieStore;
+      return this;
+    }
+
+    /** Observes refreshes and the end of the session. Default: {@link SessionListener#NONE}. */
+    public Builder listener(SessionListener listener) {
+      if (listener == null) throw new NullPointerException("listener == null");
+      this.listener = listener;
+      return this;
+    }
+
+    Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Returns a new {@link TokenPairAuth}.
+     *
+     * @throws IllegalStateException if no base URL was set.
+     */
+    public TokenPairAuth build() {
+      if (baseUrl == null) throw new IllegalStateException("Base URL required.");
+      HttpUrl refreshUrl = resolve(refreshPath, "refreshPath");
+      HttpUrl logoutUrl = resolve(logoutPath, "logoutPath");
+      TokenSession session =
+          new TokenSession(
+              baseUrl,
+              refreshUrl,
+              logoutUrl,
+              accessTokenPointer,
+              loginTokenPointer != null ? loginTokenPointer : accessTokenPointer,
+              expiredStatusCodes,
+              graceWindowNanos,
+              refreshAheadMillis,
+              refreshTimeoutMillis,
+              refreshCookieName,
+              tokenStore != null ? tokenStore : TokenStore.inMemory(),
+              cookieStore != null ? cookieStore : CookieStore.inMemory(),
+              listener,
+              clock);
+      return new TokenPairAuth(session);
+    }
+
+    private HttpUrl resolve(String path, String name) {
+      HttpUrl url = baseUrl.resolve(path);
+      if (url == null) throw new IllegalArgumentException(name + " is not a valid path: " + path);
+      if (!url.scheme().equals(baseUrl.scheme())
+          || !url.host().equals(baseUrl.host())
+          || url.port() != baseUrl.port()) {
+        throw new IllegalArgumentException(name + " must stay on the base URL's origin: " + path);
+      }
+      return url;
+    }
+
+    private static JsonPointer pointer(String pointer, String name) {
+      if (pointer == null) throw new NullPointerException(name + " == null");
+      try {
+        return JsonPointer.compile(pointer);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(name + " is not a JSON Pointer: " + pointer, e);
+      }
+    }
+
+    private static TimeUnit unit(TimeUnit unit) {
+      if (unit == null) throw new NullPointerException("unit == null");
+      return unit;
+    }
+
+    private static long nonNegative(long duration, String name) {
+      if (duration < 0) throw new IllegalArgumentException(name + " < 0");
+      return duration;
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package io.tokenpair.client;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs at most one token refresh at a time and shares its outcome with every caller that asks while
+ * it runs (single flight), then reuses the fresh token for a short grace window so that a burst of
+ * late failures does not refresh again.
+ *
+ * <p>This is the Java counterpart of the axios {@code TokenRefresher}: {@code tryRefresh()} returns
+ * the running refresh's token when one is in flight, the last token when it was obtained less than
+ * the grace window ago, and otherwise starts a new refresh. It knows nothing about HTTP, so it
+ * works with any client: give it a {@link RefreshFunction} that obtains a new access token. {@link
+ * TokenPairAuth} uses one internally.
+ *
+ * <p>Two improvements over the original:
+ *
+ * <ul>
+ *   <li>The refresh function runs on a dedicated thread, never on a caller's. A caller that is
+ *       interrupted while it waits stops waiting, but the refresh finishes and its result is kept
+ *       for everyone else.
+ *   <li>{@link #tryRefresh(String)} takes the token that just failed. A token from the grace window
+ *       that equals it is known to be bad, so a new refresh starts instead of handing it back.
+ * </ul>
+ *
+ * <p>Callers block until the refresh finishes, fails, or the wait timeout passes. Failures are
+ * shared: every waiter gets an {@link IOException} whose cause is the refresh function's exception.
+ * A failed refresh leaves no token in the grace window, so the next call tries again.
+ *
+ * <p>This class is thread-safe.
+ */
+public final class TokenRefresher {
+  /** Obtains a new access token, for example by calling a refresh endpoint. */
+  public interface RefreshFunction {
+    /**
+     * Returns a new access token, never null. Called on the refresher's own thread, never twice at
+     * once.
+     *
+     * @throws IOException when no token could be obtained; every waiting caller receives it as the
+     *     cause of its own exception.
+     */
+    String refresh() throws IOException;
+  }
+
+  private final RefreshFunction refreshFunction;
+  private final long graceWindowNanos;
+  private final long awaitTimeoutNanos;
+  private final Executor executor;
+  private final Clock clock;
+
+  /** The refresh in flight, or null. Guarded by this. */
+  private FutureTask<String> running;
+
+  /**
+   * The token of the last successful refresh, or null after a failure or {@link #reset()}. Guarded
+   * by this.
+   */
+  private String lastToken;
+
+  /** {@link Clock#nanoTime()} when {@link #lastToken} was obtained. Guarded by this. */
+  private long lastTokenAtNanos;
+
+  /**
+   * Creates a refresher whose callers wait for the refresh without a time limit; bound the refresh
+   * itself instead, for example with a call timeout.
+   *
+   * @param refreshFunction obtains new tokens.
+   * @param graceWindow how long a fresh token is handed out without refreshing again; 0 disables
+   *     the window.
+   * @param unit the unit of {@code graceWindow}.
+   */
+  public TokenRefresher(RefreshFunction refreshFunction, long graceWindow, TimeUnit unit) {
+    this(refreshFunction, graceWindow, 0, unit);
+  }
+
+  /**
+   * Creates a refresher.
+   *
+   * @param refreshFunction obtains new tokens.
+   * @param graceWindow how long a fresh token is handed out without refreshing again; 0 disables
+   *     the window.
+   * @param awaitTimeout how long a caller waits for a refresh before it gives up with an {@link
+   *     InterruptedIOException}; 0 waits without limit. The refresh itself is not cancelled.
+   * @param unit the unit of both durations.
+   */
+  public TokenRefresher(
+      RefreshFunction refreshFunction, long graceWindow, long awaitTimeout, TimeUnit unit) {
+    this(
+        refreshFunction,
+        checkDuration(graceWindow, unit, "graceWindow"),
+        checkDuration(awaitTimeout, unit, "awaitTimeout"),
+        newRefreshExecutor(),
+        Clock.SYSTEM);
+  }
+
+  TokenRefresher(
+      RefreshFunction refreshFunction,
+      long graceWindowNanos,
+      long awaitTimeoutNanos,
+      Executor executor,
+      Clock clock) {
+    if (refreshFunction == null) throw new NullPointerException("refreshFunction == null");
+    this.refreshFunction = refreshFunction;
+    this.graceWindowNanos = graceWindowNanos;
+    this.awaitTimeoutNanos = awaitTimeoutNanos;
+    this.executor = executor;
+    this.clock = clock;
+  }
+
+  /** Same as {@code tryRefresh(null)}: the faithful port of the original. */
+  public String tryRefresh() throws IOException {
+    return tryRefresh(null);
+  }
+
+  /**
+   * Returns a fresh access token: the result of the refresh in flight if there is one; else the
+   * last refreshed token if it is younger than the grace window and differs from {@code
+   * failedToken}; else the result of a new refresh.
+   *
+   * @param failedToken the token that the server just rejected, or null when unknown.
+   * @return the new token, never null.
+   * @throws InterruptedIOException when this thread is interrupted while it waits (the interrupt
+   *     flag is restored), or the wait timeout passes. The refresh continues for other callers.
+   * @throws IOException when the refresh failed; its cause is the refresh function's exception.
+   */
+  public String tryRefresh(String failedToken) throws IOException {
+    FutureTask<String> task;
+    boolean start = false;
+    synchronized (this) {
+      if (running != null) {
+        task = running;
+      } else if (lastToken != null
+          && !lastToken.equals(failedToken)
+          && clock.nanoTime() - lastTokenAtNanos < graceWindowNanos) {
+        return lastToken;
+      } else {
+        task = new FutureTask<>(this::runRefresh);
+        running = task;
+        start = true;
+      }
+    }
+    if (start) {
+      try {
+        executor.execute(task);
+      } catch (RejectedExecutionException e) {
+        task.run(); // An executor that refuses work must not strand the waiters: run it here.
+      }
+    }
+    return await(task);
+  }
+
+  /**
+   * Forgets the grace-window token, so that the next {@link #tryRefresh} refreshes unless a refresh
+   * is already in flight. Call it when the session changes by other means (sign-in, sign-out).
+   */
+  public synchronized void reset() {
+    lastToken = null;
+  }
+
+  /** Returns true while a refresh is in flight. */
+  public synchronized boolean isRefreshing() {
+    return running != null;
+  }
+
+  private String runRefresh() throws Exception {
+    try {
+      String token = refreshFunction.refresh();
+      if (token == null) throw new IOException("The refresh function returned null.");
+      synchronized (this) {
+        lastToken = token;
+        lastTokenAtNanos = clock.nanoTime();
+      }
+      return token;
+    } catch (Exception | Error e) {
+      synchronized (this) {
+        lastToken = null;
+      }
+      throw e;
+    } finally {
+      synchronized (this) {
+        running = null;
+      }
+    }
+  }
+
+  private String await(FutureTask<String> task) throws IOException {
+    try {
+      return awaitTimeoutNanos > 0 ? task.get(awaitTimeoutNanos, TimeUnit.NANOSECONDS) : task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException interrupted =
+          new InterruptedIOException("Interrupted while waiting for the token refresh.");
+      interrupted.initCause(e);
+      throw interrupted;
+    } catch (TimeoutException e) {
+      InterruptedIOException timeout =
+          new InterruptedIOException(
+              "The token refresh did not finish within "
+                  + TimeUnit.NANOSECONDS.toMillis(awaitTimeoutNanos)
+                  + " ms.");
+      timeout.initCause(e);
+      throw timeout;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof Error) throw (Error) cause;
+      // Each waiter gets its own exception: a shared instance would collect everyone's stack traces
+      // and suppressions.
+      throw new IOException("The token refresh failed.", cause);
+    }
+  }
+
+  private static long checkDuration(long duration, TimeUnit unit, String name) {
+    if (unit == null) throw new NullPointerException("unit == null");
+    if (duration < 0) throw new IllegalArgumentException(name + " < 0");
+    return unit.toNanos(duration);
+  }
+
+  /**
+   * One daemon thread, started on demand and stopped after a minute without work, so idle
+   * refreshers leak nothing.
+   */
+  static ThreadPoolExecutor newRefreshExecutor() {
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<Runnable>(),
+            runnable -> {
+              Thread thread = new Thread(runnable, "tokenpair refresh");
+              thread.setDaemon(true);
+              return thread;
+            });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
+  }
+
+  @Override
+  public String toString() {
+    return "TokenRefresher{refreshing=" + isRefreshing() + "}";
+  }
+}

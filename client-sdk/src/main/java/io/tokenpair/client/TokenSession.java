@@ -1,0 +1,443 @@
+package io.tokenpair.client;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Authenticator;
+import okhttp3.CookieJar;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * The state and the one code path behind {@link TokenPairAuth}: which token to send, whether a
+ * failed response is replayed and with which token, and the auth calls themselves (refresh, login,
+ * logout).
+ *
+ * <p>State machine: the current {@link TokenState} ({@link TokenState#NONE} when signed out) plus a
+ * generation number that every sign-in, sign-out, manual token change and session expiry
+ * increments. A refresh remembers the generation it started in and commits its result only if that
+ * is still current, so a refresh that finishes after a logout cannot revive the session.
+ *
+ * <p>Thread-safe. Reads of the token are lock-free; changes hold this object's lock, which is never
+ * held across a network call (only across the stores' local writes).
+ */
+final class TokenSession {
+  static final String AUTHORIZATION = "Authorization";
+
+  /**
+   * After a failed refresh-ahead, send with the still-valid token for this long before trying ahead
+   * again.
+   */
+  static final long PROACTIVE_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  private static final long MAX_ERROR_BODY = 16 * 1024;
+
+  final HttpUrl baseUrl;
+  final HttpUrl refreshUrl;
+  final HttpUrl logoutUrl;
+  private final JsonPointer accessTokenPointer;
+  private final JsonPointer loginTokenPointer;
+  private final int[] expiredStatusCodes;
+  private final long refreshAheadMillis;
+  private final long refreshTimeoutMillis;
+  final String refreshCookieName;
+  private final TokenStore tokenStore;
+  final SessionCookieJar cookieJar;
+  private final SessionListener listener;
+  private final Clock clock;
+  private final ObjectMapper mapper;
+  final TokenRefresher refresher;
+
+  /**
+   * The app's client configuration without our interceptor and authenticator; null until needed or
+   * installed.
+   */
+  private volatile OkHttpClient authClient;
+
+  /** The current token; null until loaded from the store. Written with this lock held. */
+  private volatile TokenState state;
+
+  /** Incremented by every change of session other than a refresh. Guarded by this. */
+  private int generation;
+
+  /** {@link Clock#nanoTime()} before which no refresh-ahead is attempted. */
+  private volatile long proactiveBackoffUntilNanos;
+
+  TokenSession(
+      HttpUrl baseUrl,
+      HttpUrl refreshUrl,
+      HttpUrl logoutUrl,
+      JsonPointer accessTokenPointer,
+      JsonPointer loginTokenPointer,
+      int[] expiredStatusCodes,
+      long graceWindowNanos,
+      long refreshAheadMillis,
+      long refreshTimeoutMillis,
+      String refreshCookieName,
+      TokenStore tokenStore,
+      CookieStore cookieStore,
+      SessionListener listener,
+      Clock clock) {
+    this.baseUrl = baseUrl;
+    this.refreshUrl = refreshUrl;
+    this.logoutUrl = logoutUrl;
+    this.accessTokenPointer = accessTokenPointer;
+    this.loginTokenPointer = loginTokenPointer;
+    this.expiredStatusCodes = expiredStatusCodes.clone();
+    this.refreshAheadMillis = refreshAheadMillis;
+    this.refreshTimeoutMillis = refreshTimeoutMillis;
+    this.refreshCookieName = refreshCookieName;
+    this.tokenStore = tokenStore;
+    this.cookieJar = new SessionCookieJar(cookieStore, clock);
+    this.listener = listener;
+    this.clock = clock;
+    // Parse errors must not quote the body: it may hold a token.
+    this.mapper =
+        JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
+    this.refresher =
+        new TokenRefresher(
+            this::refresh,
+            graceWindowNanos,
+            TimeUnit.MILLISECONDS.toNanos(refreshTimeoutMillis),
+            TokenRefresher.newRefreshExecutor(),
+            clock);
+  }
+
+  void setAuthClient(OkHttpClient client) {
+    authClient = client;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Outgoing requests.
+
+  /**
+   * Returns true if {@code request} is ours to authorize: our origin, no opt-out, no own header, no
+   * auth endpoint.
+   */
+  boolean appliesTo(Request request) {
+    HttpUrl url = request.url();
+    return isOurOrigin(url)
+        && request.tag(SkipAuth.class) == null
+        && request.header(AUTHORIZATION) == null
+        && !url.encodedPath().equals(refreshUrl.encodedPath())
+        && !url.encodedPath().equals(logoutUrl.encodedPath());
+  }
+
+  /**
+   * Returns {@code request} with the current bearer, refreshing first when the token is about to
+   * expire.
+   */
+  Request authorize(Request request) throws IOException {
+    TokenState current = currentState();
+    if (shouldRefreshAhead(current)) {
+      try {
+        refresher.tryRefresh(current.token);
+      } catch (IOException e) {
+        rethrowIfInterrupted(e);
+        proactiveBackoffUntilNanos = clock.nanoTime() + PROACTIVE_BACKOFF_NANOS;
+      }
+      current = currentState();
+    }
+    return withToken(request, current.token, false);
+  }
+
+  private boolean shouldRefreshAhead(TokenState current) {
+    if (refreshAheadMillis <= 0) return false;
+    if (clock.nanoTime() - proactiveBackoffUntilNanos < 0) return false;
+    if (current.token == null) return cookieJar.has(refreshCookieName, refreshUrl);
+    return current.expiresSoon(clock.currentTimeMillis(), refreshAheadMillis);
+  }
+
+  /**
+   * The shared code path of the authenticator (401) and the interceptor (other expired codes):
+   * returns the request to replay for {@code response}, or null to hand {@code response} to the
+   * caller.
+   */
+  Request replay(Response response) throws IOException {
+    Request request = response.request();
+    AuthTag tag = request.tag(AuthTag.class);
+    if (tag == null || tag.replayed) return null; // Not ours, or already replayed once.
+    if (!isExpiredStatus(response.code())) return null;
+    if (!isOurOrigin(request.url())) return null; // A redirect took it elsewhere.
+    RequestBody body = request.body();
+    if (body != null && body.isOneShot()) return null;
+
+    TokenState current = currentState();
+    String token;
+    if (current.token != null && !current.token.equals(tag.token)) {
+      token = current.token; // Someone refreshed since this request left: replay, do not refresh.
+    } else if (current.token == null && !cookieJar.has(refreshCookieName, refreshUrl)) {
+      return null; // Nothing to refresh with.
+    } else {
+      try {
+        token = refresher.tryRefresh(tag.token);
+      } catch (IOException e) {
+        rethrowIfInterrupted(e);
+        return null; // Rejected or failed: the caller gets the original response.
+      }
+    }
+    return withToken(request, token, true);
+  }
+
+  private static Request withToken(Request request, String token, boolean replayed) {
+    Request.Builder builder = request.newBuilder().tag(AuthTag.class, new AuthTag(token, replayed));
+    if (token != null) builder.header(AUTHORIZATION, "Bearer " + token);
+    return builder.build();
+  }
+
+  private boolean isOurOrigin(HttpUrl url) {
+    return url.scheme().equals(baseUrl.scheme())
+        && url.host().equals(baseUrl.host())
+        && url.port() == baseUrl.port();
+  }
+
+  private boolean isExpiredStatus(int code) {
+    for (int expired : expiredStatusCodes) {
+      if (expired == code) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A caller's own interrupt fails its call; a refresh that merely timed out is a transient
+   * failure.
+   */
+  private static void rethrowIfInterrupted(IOException e) throws IOException {
+    if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) throw e;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // State.
+
+  TokenState currentState() {
+    TokenState result = state;
+    if (result != null) return result;
+    synchronized (this) {
+      if (state == null) {
+        String stored;
+        try {
+          stored = tokenStore.load();
+        } catch (IOException e) {
+          stored = null; // An unreadable store means signed out.
+        }
+        state = TokenState.of(stored, clock.currentTimeMillis(), mapper);
+      }
+      return state;
+    }
+  }
+
+  /** Replaces the token by the app's decision; an in-flight refresh will not overwrite it. */
+  void setAccessToken(String token) throws IOException {
+    synchronized (this) {
+      currentState();
+      generation++;
+      state = TokenState.of(token, clock.currentTimeMillis(), mapper);
+      refresher.reset();
+      tokenStore.save(token);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Auth calls, through the app's client without our interceptor and authenticator.
+
+  /** The refresh function: runs on the refresher's thread, one at a time. */
+  private String refresh() throws IOException {
+    int startGeneration;
+    synchronized (this) {
+      startGeneration = generation;
+    }
+    SessionCookieJar.Staging staging = cookieJar.staging();
+    Request request =
+        new Request.Builder()
+            .url(refreshUrl)
+            .post(RequestBody.EMPTY)
+            .header("Accept", "application/json")
+            .build();
+    try (Response response = call(request, staging)) {
+      int code = response.code();
+      if (code == 400 || code == 401 || code == 403) {
+        AuthResponseException rejected =
+            new AuthResponseException("Refresh", code, error(response));
+        if (expire(startGeneration)) notifySessionExpired();
+        throw rejected;
+      }
+      if (!response.isSuccessful()) {
+        commit(startGeneration, staging, null); // Whatever the server says of its cookie stands.
+        throw new AuthResponseException("Refresh", code, error(response));
+      }
+      String token;
+      try {
+        token = readToken(response, accessTokenPointer, "refresh");
+      } catch (IOException e) {
+        commit(
+            startGeneration,
+            staging,
+            null); // The server may have rotated already: keep the new cookie.
+        throw e;
+      }
+      commit(startGeneration, staging, token);
+      notifyRefreshed(token);
+      return token;
+    }
+  }
+
+  /**
+   * Stores the refresh's cookies, then its token, unless the session changed since the refresh
+   * began.
+   */
+  private synchronized void commit(
+      int startGeneration, SessionCookieJar.Staging staging, String token) throws IOException {
+    if (generation != startGeneration) {
+      throw new IOException("The session changed during the refresh; its result was discarded.");
+    }
+    cookieJar.commit(staging); // Durable before the token is released to anyone.
+    if (token != null) {
+      tokenStore.save(token);
+      state = TokenState.of(token, clock.currentTimeMillis(), mapper);
+    }
+  }
+
+  /** Ends the session after a rejected refresh; returns false if it had already changed. */
+  private synchronized boolean expire(int startGeneration) {
+    if (generation != startGeneration) return false;
+    generation++;
+    state = TokenState.NONE;
+    try {
+      tokenStore.save(null);
+    } catch (IOException ignored) {
+      // Memory is cleared; a stale stored token only costs one rejected call after a restart.
+    }
+    try {
+      cookieJar.remove(refreshCookieName, refreshUrl);
+    } catch (IOException ignored) {
+      // Likewise: the server already refuses the stored cookie.
+    }
+    return true;
+  }
+
+  String login(Request loginRequest) throws IOException {
+    SessionCookieJar.Staging staging = cookieJar.staging();
+    try (Response response = call(loginRequest, staging)) {
+      if (!response.isSuccessful()) {
+        throw new AuthResponseException("Login", response.code(), error(response));
+      }
+      String token = readToken(response, loginTokenPointer, "login");
+      synchronized (this) {
+        currentState();
+        generation++;
+        cookieJar.commit(staging);
+        tokenStore.save(token);
+        state = TokenState.of(token, clock.currentTimeMillis(), mapper);
+        refresher.reset();
+      }
+      return token;
+    }
+  }
+
+  void logout() throws IOException {
+    TokenState current = currentState();
+    if (current.token != null || cookieJar.has(refreshCookieName, logoutUrl)) {
+      Request.Builder request =
+          new Request.Builder()
+              .url(logoutUrl)
+              .post(RequestBody.EMPTY)
+              .header("Accept", "application/json");
+      if (current.token != null) request.header(AUTHORIZATION, "Bearer " + current.token);
+      try {
+        // Best effort: whatever the server answers, this client forgets the session.
+        call(request.build(), cookieJar.staging()).close();
+      } catch (IOException ignored) {
+        // Offline: forget the session anyway.
+      }
+    }
+    synchronized (this) {
+      generation++;
+      state = TokenState.NONE;
+      refresher.reset();
+      IOException failure = null;
+      try {
+        tokenStore.save(null);
+      } catch (IOException e) {
+        failure = e;
+      }
+      try {
+        cookieJar.clear();
+      } catch (IOException e) {
+        if (failure == null) failure = e;
+      }
+      if (failure != null) throw failure;
+    }
+  }
+
+  private Response call(Request request, CookieJar cookieJar) throws IOException {
+    OkHttpClient client = authClient;
+    if (client == null) {
+      synchronized (this) {
+        if (authClient == null) authClient = new OkHttpClient();
+        client = authClient;
+      }
+    }
+    return client
+        .newBuilder()
+        .cookieJar(cookieJar)
+        .authenticator(Authenticator.NONE)
+        .callTimeout(refreshTimeoutMillis, TimeUnit.MILLISECONDS)
+        .build()
+        .newCall(request)
+        .execute();
+  }
+
+  private String readToken(Response response, JsonPointer pointer, String operation)
+      throws IOException {
+    JsonNode node;
+    ResponseBody body = response.body();
+    try {
+      JsonNode root = mapper.readTree(body.byteStream());
+      node = root == null ? MissingNode.getInstance() : root.at(pointer);
+    } catch (IOException e) {
+      throw new IOException("The " + operation + " response is not JSON.");
+    }
+    if (!node.isTextual() || node.asText().isEmpty()) {
+      throw new IOException(
+          "The " + operation + " response has no access token at " + pointer + ".");
+    }
+    return node.asText();
+  }
+
+  /** Returns the {@code error} field of a JSON error envelope, or null. */
+  private String error(Response response) {
+    try {
+      JsonNode root = mapper.readTree(response.peekBody(MAX_ERROR_BODY).byteStream());
+      JsonNode error = root == null ? null : root.get("error");
+      return error != null && error.isTextual() ? error.asText() : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private void notifyRefreshed(String token) {
+    try {
+      listener.onRefreshed(token);
+    } catch (RuntimeException ignored) {
+      // A broken listener must not turn a good refresh into a failed one.
+    }
+  }
+
+  private void notifySessionExpired() {
+    try {
+      listener.onSessionExpired();
+    } catch (RuntimeException ignored) {
+      // Likewise.
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.tokenpair.client;
+
+import java.io.IOException;
+
+/**
+ * Where {@link TokenPairAuth} keeps the current access token.
+ *
+ * <p>The SDK reads the store once, the first time it needs the token, and keeps a copy in memory;
+ * afterwards it calls {@link #save} on every change (login, refresh, logout, session expiry) before
+ * it hands the new token to any caller. A store that survives restarts lets an app resume without a
+ * refresh; the default, {@link #inMemory()}, forgets the token when the process ends, which is safe
+ * because the refresh cookie can mint a new one.
+ *
+ * <p>Implementations must be safe for concurrent use. {@code save} is called with a lock held, so
+ * it should be quick local storage (memory, a file, Android preferences), never a network call.
+ */
+public interface TokenStore {
+  /**
+   * Returns the stored access token, or null when there is none. An {@link IOException} (for
+   * example a corrupt file) means "signed out": the SDK continues without a token.
+   */
+  String load() throws IOException;
+
+  /**
+   * Replaces the stored access token.
+   *
+   * @param accessToken the new token, or null to clear it.
+   */
+  void save(String accessToken) throws IOException;
+
+  /** Returns a new store that keeps the token in memory only. */
+  static TokenStore inMemory() {
+    return new InMemoryTokenStore();
+  }
+}
