@@ -184,7 +184,9 @@ public final class TokenPairAuth {
       if (baseUrl == null) throw new NullPointerException("baseUrl == null");
       java.util.List<String> segments = baseUrl.pathSegments();
       if (!segments.get(segments.size() - 1).isEmpty()) {
-        throw new IllegalArgumentException("baseUrl must end in /: " + baseUrl.redact());
+        HttpUrl shown =
+            baseUrl.newBuilder().username("").password("").query(null).fragment(null).build();
+        throw new IllegalArgumentException("baseUrl must end in /: " + shown);
       }
       this.baseUrl = baseUrl;
       return this;

@@ -1,0 +1,20 @@
+package io.tokenpair.client;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+final class RecordingListener implements SessionListener {
+  final List<String> refreshed = new CopyOnWriteArrayList<>();
+  final AtomicInteger expired = new AtomicInteger();
+
+  @Override
+  public void onRefreshed(String accessToken) {
+    refreshed.add(accessToken);
+  }
+
+  @Override
+  public void onSessionExpired() {
+    expired.incrementAndGet();
+  }
+}
