@@ -2,6 +2,7 @@ package io.tokenpair.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tokenpair.mockwebserver.TokenServerDispatcher;
 import java.io.IOException;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
@@ -18,7 +19,7 @@ final class ReadmeExampleTest {
 
   @Test
   void readmeExampleRuns() throws IOException {
-    FakeTokenServer tokens = new FakeTokenServer();
+    TokenServerDispatcher tokens = TokenServerDispatcher.create();
     server.setDispatcher(tokens);
     String baseUrl = server.url("/").toString();
 
@@ -36,7 +37,7 @@ final class ReadmeExampleTest {
             .build();
     OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
 
-    String credentials = "{\"username\":\"demo\",\"password\":\"secret\"}";
+    String credentials = "{\"username\":\"demo\",\"password\":\"demo-password\"}";
     auth.login(
         new Request.Builder()
             .url(baseUrl + "auth/login")
@@ -48,14 +49,15 @@ final class ReadmeExampleTest {
       System.out.println(response.code() + " " + response.body().string());
     }
     // README example pauses here: the access token expires on the server.
-    tokens.expireAccessToken();
+    tokens.expireAccessTokens();
     try (Response response = client.newCall(me).execute()) {
       assertThat(response.code()).isEqualTo(200); // Refreshed and replayed, unnoticed.
     }
     auth.logout();
     // README example ends here.
 
-    assertThat(tokens.refreshCalls).hasValue(1);
-    assertThat(tokens.logoutCalls).hasValue(1);
+    assertThat(tokens.refreshCount()).isEqualTo(1);
+    assertThat(tokens.logoutCount()).isEqualTo(1);
+    assertThat(tokens.activeSessionCount()).isEqualTo(0);
   }
 }

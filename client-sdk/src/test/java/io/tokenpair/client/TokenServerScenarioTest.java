@@ -1,0 +1,142 @@
+package io.tokenpair.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tokenpair.mockwebserver.TokenServerDispatcher;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.junit5.StartStop;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The SDK against the published test dispatcher, the way app developers will test it. */
+@Timeout(10)
+final class TokenServerScenarioTest {
+  @StartStop public final MockWebServer server = new MockWebServer();
+
+  private final RecordingListener listener = new RecordingListener();
+
+  private TokenPairAuth auth(TokenServerDispatcher tokens, CookieStore cookies) {
+    server.setDispatcher(tokens);
+    return TokenPairAuth.builder()
+        .baseUrl(server.url("/"))
+        .cookieStore(cookies)
+        .listener(listener)
+        .build();
+  }
+
+  private Request login() {
+    return new Request.Builder()
+        .url(server.url("/auth/login"))
+        .post(
+            RequestBody.create(
+                "{\"username\":\"demo\",\"password\":\"demo-password\"}",
+                MediaType.get("application/json")))
+        .build();
+  }
+
+  private static int status(OkHttpClient client, Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
+      return response.code();
+    }
+  }
+
+  @Test
+  void expiredStatus419IsRefreshedAndReplayed() throws IOException {
+    TokenServerDispatcher tokens = TokenServerDispatcher.builder().expiredStatus(419).build();
+    TokenPairAuth auth = auth(tokens, CookieStore.inMemory());
+    OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+    auth.login(login());
+    tokens.expireAccessTokens();
+
+    assertThat(status(client, new Request.Builder().url(server.url("/api/me")).build()))
+        .isEqualTo(200);
+    assertThat(tokens.expiredCount()).isEqualTo(1);
+    assertThat(tokens.refreshCount()).isEqualTo(1);
+    assertThat(listener.refreshed).hasSize(1);
+  }
+
+  @Test
+  void staleRefreshCookieTripsReuseDetectionAndEndsTheSessionOnce() throws IOException {
+    TokenServerDispatcher tokens = TokenServerDispatcher.create();
+    CookieStore cookies = CookieStore.inMemory();
+    TokenPairAuth auth = auth(tokens, cookies);
+    OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+    auth.login(login());
+    java.util.List<okhttp3.Cookie> stale = cookies.load();
+    tokens.expireAccessTokens();
+    assertThat(status(client, new Request.Builder().url(server.url("/api/a")).build()))
+        .isEqualTo(200);
+
+    // The rotated cookie is lost (say, a crash before it was saved): the old one comes back.
+    cookies.save(stale);
+    TokenPairAuth restarted = auth(tokens, cookies);
+    OkHttpClient restartedClient = restarted.install(new OkHttpClient.Builder()).build();
+    assertThat(status(restartedClient, new Request.Builder().url(server.url("/api/b")).build()))
+        .isEqualTo(401);
+
+    assertThat(tokens.reuseDetectedCount()).isEqualTo(1);
+    assertThat(listener.expired).hasValue(1);
+    assertThat(restarted.accessToken()).isNull();
+    assertThat(tokens.activeSessionCount()).isEqualTo(0);
+  }
+
+  @Test
+  void refreshAheadMeansNoExpiredAnswersInTheSteadyState() throws IOException {
+    FakeClock clock = new FakeClock();
+    TokenServerDispatcher tokens =
+        TokenServerDispatcher.builder()
+            .accessTokenLifetime(60, TimeUnit.SECONDS)
+            .clock(new ClockAdapter(clock))
+            .build();
+    server.setDispatcher(tokens);
+    TokenPairAuth auth =
+        TokenPairAuth.builder()
+            .baseUrl(server.url("/"))
+            .refreshAhead(10, TimeUnit.SECONDS)
+            .clock(clock)
+            .build();
+    OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+    auth.login(login());
+    for (int minute = 0; minute < 5; minute++) {
+      for (int second = 0; second < 60; second += 5) {
+        clock.advance(5, TimeUnit.SECONDS);
+        assertThat(status(client, new Request.Builder().url(server.url("/api/me")).build()))
+            .isEqualTo(200);
+      }
+    }
+    assertThat(tokens.expiredCount()).isEqualTo(0);
+    assertThat(tokens.refreshCount())
+        .isEqualTo(6); // At 50 s, 100 s, ... 300 s: 10 s before each exp.
+  }
+
+  /** Lets the server's java.time clock follow the SDK's fake clock. */
+  static final class ClockAdapter extends java.time.Clock {
+    private final FakeClock clock;
+
+    ClockAdapter(FakeClock clock) {
+      this.clock = clock;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return java.time.Instant.ofEpochMilli(clock.currentTimeMillis());
+    }
+  }
+}
