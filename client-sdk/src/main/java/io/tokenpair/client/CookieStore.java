@@ -10,29 +10,42 @@ import okhttp3.Cookie;
  *
  * <p>The SDK's cookie jar applies the RFC 6265 rules (domain and path matching, {@code Secure},
  * expiry, replacement, deletion by {@code Max-Age=0}) and uses the store only for persistence: it
- * {@linkplain #load loads} the cookies once, then {@linkplain #save saves} the complete list after
- * every change. A refresh stores the rotated refresh cookie through {@code save} before the new
- * access token is released to any caller, so a store that survives restarts never loses a rotation
- * that the app has acted on.
+ * {@linkplain #loadCookies loads} the cookies once, then {@linkplain #saveCookies saves} the
+ * complete list after every change. A refresh stores the rotated refresh cookie through {@code
+ * saveCookies} before the new access token is released to any caller, so a store that survives
+ * restarts never loses a rotation that the app has acted on.
  *
- * <p>The list passed to {@code save} contains session cookies too (those with {@link
+ * <p>The list passed to {@code saveCookies} contains session cookies too (those with {@link
  * Cookie#persistent()} false); a store that survives restarts should drop them. Cookie values are
  * secrets: never log them ({@link Cookie#toString()} prints the value).
  *
- * <p>Implementations must be safe for concurrent use. {@code save} is called with a lock held, so
- * it should be quick local storage, never a network call.
+ * <p>Implementations must be safe for concurrent use. {@code saveCookies} is called with a lock
+ * held, so it should be quick local storage, never a network call.
  */
 public interface CookieStore {
   /**
    * Returns every stored cookie. An {@link IOException} means "no cookies": the SDK continues
-   * signed out.
+   * signed out and reports the error to {@link SessionListener#onStorageError}.
+   *
+   * @return the cookies, possibly with expired ones among them; never null.
+   * @throws IOException if the store cannot be read.
    */
-  List<Cookie> load() throws IOException;
+  List<Cookie> loadCookies() throws IOException;
 
-  /** Replaces the stored cookies with {@code cookies}, an immutable list that may be empty. */
-  void save(List<Cookie> cookies) throws IOException;
+  /**
+   * Replaces the stored cookies.
+   *
+   * @param cookies the complete, immutable list, possibly empty.
+   * @throws IOException if the cookies could not be stored. The SDK keeps them in memory and
+   *     reports the error.
+   */
+  void saveCookies(List<Cookie> cookies) throws IOException;
 
-  /** Returns a new store that keeps cookies in memory only. */
+  /**
+   * Returns a new store that keeps cookies in memory only.
+   *
+   * @return a new, empty store.
+   */
   static CookieStore inMemory() {
     return new InMemoryCookieStore();
   }

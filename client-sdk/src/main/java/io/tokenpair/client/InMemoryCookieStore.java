@@ -9,12 +9,12 @@ final class InMemoryCookieStore implements CookieStore {
   private volatile List<Cookie> cookies = Collections.emptyList();
 
   @Override
-  public List<Cookie> load() {
+  public List<Cookie> loadCookies() {
     return cookies;
   }
 
   @Override
-  public void save(List<Cookie> cookies) {
+  public void saveCookies(List<Cookie> cookies) {
     this.cookies = cookies;
   }
 

@@ -5,12 +5,12 @@ final class InMemoryTokenStore implements TokenStore {
   private volatile String accessToken;
 
   @Override
-  public String load() {
+  public String loadAccessToken() {
     return accessToken;
   }
 
   @Override
-  public void save(String accessToken) {
+  public void saveAccessToken(String accessToken) {
     this.accessToken = accessToken;
   }
 

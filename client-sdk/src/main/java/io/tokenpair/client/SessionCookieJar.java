@@ -1,5 +1,6 @@
 package io.tokenpair.client;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,61 +22,52 @@ import okhttp3.HttpUrl;
  * changes nothing, and a rotated refresh cookie is persisted before the new access token is
  * released.
  *
- * <p>Thread-safe: every access to the cookie list holds this jar's lock.
+ * <p>With a {@link SessionStore} shared among processes, every change takes the store's lock,
+ * re-reads the store, then applies the change and writes, so that no process overwrites another's
+ * rotation with a stale copy.
+ *
+ * <p>Thread-safe. Lock order: the store's lock first, then this jar's monitor; never the reverse.
  */
 final class SessionCookieJar implements CookieJar {
   /** Orders cookies with longer paths first, as RFC 6265 section 5.4 asks of the Cookie header. */
   private static final Comparator<Cookie> LONGER_PATH_FIRST =
       (a, b) -> Integer.compare(b.path().length(), a.path().length());
 
+  static final Closeable NO_LOCK = () -> {};
+
   private final CookieStore store;
+  private final SessionStore shared;
   private final Clock clock;
+  private final SessionListener listener;
 
   /** The working set, loaded from the store on first use; null until then. Guarded by this. */
   private List<Cookie> cookies;
 
-  /**
-   * The last failure to persist cookies from an ordinary API response, or null. Guarded by this.
-   */
-  private IOException persistFailure;
-
-  SessionCookieJar(CookieStore store, Clock clock) {
+  SessionCookieJar(CookieStore store, Clock clock, SessionListener listener) {
     this.store = store;
+    this.shared = store instanceof SessionStore ? (SessionStore) store : null;
     this.clock = clock;
+    this.listener = listener;
   }
 
   @Override
   public void saveFromResponse(HttpUrl url, List<Cookie> received) {
     if (received.isEmpty()) return;
-    synchronized (this) {
-      try {
-        merge(received);
-      } catch (IOException e) {
-        persistFailure =
-            e; // OkHttp's CookieJar cannot throw; the session keeps the cookie in memory.
-      }
+    try {
+      merge(received);
+    } catch (IOException e) {
+      listener.onStorageError(e); // OkHttp's CookieJar cannot throw; the cookie stays in memory.
     }
   }
 
   @Override
   public synchronized List<Cookie> loadForRequest(HttpUrl url) {
-    List<Cookie> all = cookies();
     List<Cookie> result = null;
     long now = clock.currentTimeMillis();
-    boolean expired = false;
-    for (Cookie cookie : all) {
-      if (cookie.expiresAt() <= now) {
-        expired = true;
-      } else if (cookie.matches(url)) {
+    for (Cookie cookie : cookies()) {
+      if (cookie.expiresAt() > now && cookie.matches(url)) {
         if (result == null) result = new ArrayList<>();
         result.add(cookie);
-      }
-    }
-    if (expired) {
-      try {
-        update(all);
-      } catch (IOException e) {
-        persistFailure = e;
       }
     }
     if (result == null) return Collections.emptyList();
@@ -103,30 +95,37 @@ final class SessionCookieJar implements CookieJar {
   }
 
   /** Applies {@code staging}'s cookies to this jar and persists them. */
-  synchronized void commit(Staging staging) throws IOException {
+  void commit(Staging staging) throws IOException {
     List<Cookie> received = staging.received();
     if (!received.isEmpty()) merge(received);
   }
 
   /** Removes every cookie named {@code name} that would be sent to {@code url}, and persists. */
-  synchronized void remove(String name, HttpUrl url) throws IOException {
-    List<Cookie> kept = new ArrayList<>();
-    for (Cookie cookie : cookies()) {
-      if (!(cookie.name().equals(name) && cookie.matches(url))) kept.add(cookie);
+  void remove(String name, HttpUrl url) throws IOException {
+    try (Closeable lock = lockStore()) {
+      synchronized (this) {
+        reloadIfShared();
+        List<Cookie> kept = new ArrayList<>();
+        for (Cookie cookie : cookies()) {
+          if (!(cookie.name().equals(name) && cookie.matches(url))) kept.add(cookie);
+        }
+        update(kept);
+      }
     }
-    update(kept);
   }
 
   /** Removes every cookie, and persists. */
-  synchronized void clear() throws IOException {
-    update(new ArrayList<Cookie>());
+  void clear() throws IOException {
+    try (Closeable lock = lockStore()) {
+      synchronized (this) {
+        update(new ArrayList<Cookie>());
+      }
+    }
   }
 
-  /** Returns and forgets the last failure to persist cookies received outside the auth calls. */
-  synchronized IOException takePersistFailure() {
-    IOException result = persistFailure;
-    persistFailure = null;
-    return result;
+  /** Forgets the working set so that the next use reads the store again. */
+  synchronized void reload() {
+    cookies = null;
   }
 
   /**
@@ -134,22 +133,30 @@ final class SessionCookieJar implements CookieJar {
    * deletes.
    */
   private void merge(List<Cookie> received) throws IOException {
-    List<Cookie> next = new ArrayList<>(cookies());
-    long now = clock.currentTimeMillis();
-    for (Cookie cookie : received) {
-      for (Iterator<Cookie> i = next.iterator(); i.hasNext(); ) {
-        Cookie old = i.next();
-        if (old.name().equals(cookie.name())
-            && old.domain().equals(cookie.domain())
-            && old.path().equals(cookie.path())) {
-          i.remove();
+    try (Closeable lock = lockStore()) {
+      synchronized (this) {
+        reloadIfShared();
+        List<Cookie> next = new ArrayList<>(cookies());
+        for (Cookie cookie : received) {
+          for (Iterator<Cookie> i = next.iterator(); i.hasNext(); ) {
+            Cookie old = i.next();
+            if (old.name().equals(cookie.name())
+                && old.domain().equals(cookie.domain())
+                && old.path().equals(cookie.path())) {
+              i.remove();
+            }
+          }
+          next.add(cookie);
         }
+        update(next);
       }
-      if (cookie.expiresAt() > now) next.add(cookie);
     }
-    update(next);
   }
 
+  /**
+   * Keeps the live cookies of {@code next}, in memory first, then in the store. Holds this jar's
+   * monitor.
+   */
   private void update(List<Cookie> next) throws IOException {
     long now = clock.currentTimeMillis();
     List<Cookie> live = new ArrayList<>(next.size());
@@ -159,16 +166,26 @@ final class SessionCookieJar implements CookieJar {
     List<Cookie> snapshot = Collections.unmodifiableList(live);
     cookies =
         snapshot; // Memory first: a store failure must not lose a cookie the server just rotated.
-    store.save(snapshot);
+    store.saveCookies(snapshot);
   }
 
+  private void reloadIfShared() {
+    if (shared != null) cookies = null;
+  }
+
+  private Closeable lockStore() throws IOException {
+    return shared != null ? shared.lock() : NO_LOCK;
+  }
+
+  /** Returns the working set, reading the store if needed. Holds this jar's monitor. */
   private List<Cookie> cookies() {
     if (cookies == null) {
       List<Cookie> loaded;
       try {
-        loaded = store.load();
+        loaded = store.loadCookies();
       } catch (IOException e) {
         loaded = null; // An unreadable store means signed out.
+        listener.onStorageError(e);
       }
       cookies =
           loaded == null

@@ -1,5 +1,7 @@
 package io.tokenpair.client;
 
+import java.io.IOException;
+
 /**
  * Observes the life of a session: each successful token refresh and the end of the session when the
  * server rejects the refresh token.
@@ -30,4 +32,13 @@ public interface SessionListener {
    * once per rejected refresh, however many calls were waiting for it.
    */
   default void onSessionExpired() {}
+
+  /**
+   * A store could not be read or written. An unreadable store counts as signed out; a failed write
+   * leaves the new state in memory, so this process continues, but a restart may find the previous
+   * state.
+   *
+   * @param error what failed; its message never contains tokens.
+   */
+  default void onStorageError(IOException error) {}
 }

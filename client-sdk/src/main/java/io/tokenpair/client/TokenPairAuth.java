@@ -294,6 +294,19 @@ public final class TokenPairAuth {
       return this;
     }
 
+    /**
+     * Keeps the access token and the cookies in one store that several processes may share, such as
+     * {@link FileSessionStore}: refreshes then take its lock and re-read it, so that processes
+     * never refresh with a refresh token another process has already used. Replaces {@link
+     * #tokenStore} and {@link #cookieStore}.
+     */
+    public Builder sessionStore(SessionStore sessionStore) {
+      if (sessionStore == null) throw new NullPointerException("sessionStore == null");
+      this.tokenStore = sessionStore;
+      this.cookieStore = sessionStore;
+      return this;
+    }
+
     /** Observes refreshes and the end of the session. Default: {@link SessionListener#NONE}. */
     public Builder listener(SessionListener listener) {
       if (listener == null) throw new NullPointerException("listener == null");

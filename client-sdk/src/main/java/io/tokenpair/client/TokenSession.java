@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +29,11 @@ import okhttp3.ResponseBody;
  * increments. A refresh remembers the generation it started in and commits its result only if that
  * is still current, so a refresh that finishes after a logout cannot revive the session.
  *
- * <p>Thread-safe. Reads of the token are lock-free; changes hold this object's lock, which is never
- * held across a network call (only across the stores' local writes).
+ * <p>Thread-safe. Reads of the token are lock-free; changes hold this object's monitor, which is
+ * never held across a network call (only across the stores' local writes). With a shared {@link
+ * SessionStore}, changes first take the store's lock, which a refresh holds across its network call
+ * so that processes refresh one at a time. Lock order: the store's lock, then this object's
+ * monitor, then the cookie jar's monitor. Loading from a store never takes its lock.
  */
 final class TokenSession {
   static final String AUTHORIZATION = "Authorization";
@@ -39,6 +43,9 @@ final class TokenSession {
    * again.
    */
   static final long PROACTIVE_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  /** A token another process stored is adopted only with at least this much life left. */
+  static final long MIN_ADOPTABLE_MILLIS = TimeUnit.SECONDS.toMillis(5);
 
   private static final long MAX_ERROR_BODY = 16 * 1024;
 
@@ -52,6 +59,13 @@ final class TokenSession {
   private final long refreshTimeoutMillis;
   final String refreshCookieName;
   private final TokenStore tokenStore;
+
+  /**
+   * The token store when processes share it, so that changes take its lock and re-read it; else
+   * null.
+   */
+  private final SessionStore shared;
+
   final SessionCookieJar cookieJar;
   private final SessionListener listener;
   private final Clock clock;
@@ -98,8 +112,9 @@ final class TokenSession {
     this.refreshTimeoutMillis = refreshTimeoutMillis;
     this.refreshCookieName = refreshCookieName;
     this.tokenStore = tokenStore;
-    this.cookieJar = new SessionCookieJar(cookieStore, clock);
-    this.listener = listener;
+    this.shared = tokenStore instanceof SessionStore ? (SessionStore) tokenStore : null;
+    this.listener = new SafeListener(listener);
+    this.cookieJar = new SessionCookieJar(cookieStore, clock, this.listener);
     this.clock = clock;
     // Parse errors must not quote the body: it may hold a token.
     this.mapper =
@@ -223,39 +238,87 @@ final class TokenSession {
     TokenState result = state;
     if (result != null) return result;
     synchronized (this) {
-      if (state == null) {
-        String stored;
-        try {
-          stored = tokenStore.load();
-        } catch (IOException e) {
-          stored = null; // An unreadable store means signed out.
-        }
-        state = TokenState.of(stored, clock.currentTimeMillis(), mapper);
-      }
+      if (state == null) state = TokenState.of(loadToken(), clock.currentTimeMillis(), mapper);
       return state;
     }
   }
 
+  /** Reads the stored token; an unreadable store means signed out. */
+  private String loadToken() {
+    try {
+      return tokenStore.loadAccessToken();
+    } catch (IOException e) {
+      listener.onStorageError(e);
+      return null;
+    }
+  }
+
+  private Closeable lockStore() throws IOException {
+    return shared != null ? shared.lock() : SessionCookieJar.NO_LOCK;
+  }
+
   /** Replaces the token by the app's decision; an in-flight refresh will not overwrite it. */
   void setAccessToken(String token) throws IOException {
-    synchronized (this) {
-      currentState();
-      generation++;
-      state = TokenState.of(token, clock.currentTimeMillis(), mapper);
-      refresher.reset();
-      tokenStore.save(token);
+    try (Closeable lock = lockStore()) {
+      synchronized (this) {
+        currentState();
+        generation++;
+        state = TokenState.of(token, clock.currentTimeMillis(), mapper);
+        refresher.reset();
+        tokenStore.saveAccessToken(token);
+      }
     }
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // Auth calls, through the app's client without our interceptor and authenticator.
 
-  /** The refresh function: runs on the refresher's thread, one at a time. */
+  /**
+   * The refresh function: runs on the refresher's thread, one at a time. With a shared store it
+   * holds the store's lock throughout, and first looks whether another process has refreshed
+   * already.
+   */
   private String refresh() throws IOException {
-    int startGeneration;
-    synchronized (this) {
-      startGeneration = generation;
+    try (Closeable lock = lockStore()) {
+      int startGeneration;
+      TokenState before;
+      synchronized (this) {
+        startGeneration = generation;
+        before = currentState();
+      }
+      if (shared != null) {
+        String adopted = adoptSharedToken(startGeneration, before);
+        if (adopted != null) return adopted;
+      }
+      return refreshOverNetwork(startGeneration);
     }
+  }
+
+  /**
+   * Re-reads the shared store. Returns the token another process stored if it is a JWT with time to
+   * spare, after making it current; else null, and the refresh goes to the network with the freshly
+   * read cookie. Tokens of unknown expiry are never adopted: one may be long dead, and the replay
+   * it would cost is the request's only one.
+   */
+  private String adoptSharedToken(int startGeneration, TokenState before) {
+    cookieJar.reload();
+    long now = clock.currentTimeMillis();
+    TokenState stored = TokenState.of(loadToken(), now, mapper);
+    if (stored.token == null
+        || stored.token.equals(before.token)
+        || stored.expiresAtMillis == Jwt.UNKNOWN_EXPIRY
+        || stored.expiresAtMillis - now <= Math.max(refreshAheadMillis, MIN_ADOPTABLE_MILLIS)) {
+      return null;
+    }
+    synchronized (this) {
+      if (generation != startGeneration) return null;
+      state = stored;
+    }
+    listener.onRefreshed(stored.token);
+    return stored.token;
+  }
+
+  private String refreshOverNetwork(int startGeneration) throws IOException {
     SessionCookieJar.Staging staging = cookieJar.staging();
     Request request =
         new Request.Builder()
@@ -268,7 +331,7 @@ final class TokenSession {
       if (code == 400 || code == 401 || code == 403) {
         AuthResponseException rejected =
             new AuthResponseException("Refresh", code, error(response));
-        if (expire(startGeneration)) notifySessionExpired();
+        if (expire(startGeneration)) listener.onSessionExpired();
         throw rejected;
       }
       if (!response.isSuccessful()) {
@@ -286,25 +349,29 @@ final class TokenSession {
         throw e;
       }
       commit(startGeneration, staging, token);
-      notifyRefreshed(token);
+      listener.onRefreshed(token);
       return token;
     }
   }
 
   /**
-   * Stores the refresh's cookies, then its token, unless the session changed since the refresh
-   * began.
+   * Stores the refresh's cookies, then its token, then makes the token current, unless the session
+   * changed since the refresh began. A store failure fails the refresh: the token is never released
+   * before the cookie is durable.
    */
   private synchronized void commit(
       int startGeneration, SessionCookieJar.Staging staging, String token) throws IOException {
     if (generation != startGeneration) {
       throw new IOException("The session changed during the refresh; its result was discarded.");
     }
-    cookieJar.commit(staging); // Durable before the token is released to anyone.
-    if (token != null) {
-      tokenStore.save(token);
-      state = TokenState.of(token, clock.currentTimeMillis(), mapper);
+    try {
+      cookieJar.commit(staging);
+      if (token != null) tokenStore.saveAccessToken(token);
+    } catch (IOException e) {
+      listener.onStorageError(e);
+      throw e;
     }
+    if (token != null) state = TokenState.of(token, clock.currentTimeMillis(), mapper);
   }
 
   /** Ends the session after a rejected refresh; returns false if it had already changed. */
@@ -313,14 +380,11 @@ final class TokenSession {
     generation++;
     state = TokenState.NONE;
     try {
-      tokenStore.save(null);
-    } catch (IOException ignored) {
-      // Memory is cleared; a stale stored token only costs one rejected call after a restart.
-    }
-    try {
+      tokenStore.saveAccessToken(null);
       cookieJar.remove(refreshCookieName, refreshUrl);
-    } catch (IOException ignored) {
-      // Likewise: the server already refuses the stored cookie.
+    } catch (IOException e) {
+      // Memory is cleared; a stale stored pair only costs one rejected refresh after a restart.
+      listener.onStorageError(e);
     }
     return true;
   }
@@ -332,50 +396,51 @@ final class TokenSession {
         throw new AuthResponseException("Login", response.code(), error(response));
       }
       String token = readToken(response, loginTokenPointer, "login");
-      synchronized (this) {
-        currentState();
-        generation++;
-        cookieJar.commit(staging);
-        tokenStore.save(token);
-        state = TokenState.of(token, clock.currentTimeMillis(), mapper);
-        refresher.reset();
+      try (Closeable lock = lockStore()) {
+        synchronized (this) {
+          currentState();
+          generation++;
+          cookieJar.commit(staging);
+          tokenStore.saveAccessToken(token);
+          state = TokenState.of(token, clock.currentTimeMillis(), mapper);
+          refresher.reset();
+        }
       }
       return token;
     }
   }
 
   void logout() throws IOException {
-    TokenState current = currentState();
-    if (current.token != null || cookieJar.has(refreshCookieName, logoutUrl)) {
-      Request.Builder request =
-          new Request.Builder()
-              .url(logoutUrl)
-              .post(RequestBody.EMPTY)
-              .header("Accept", "application/json");
-      if (current.token != null) request.header(AUTHORIZATION, "Bearer " + current.token);
-      try {
-        // Best effort: whatever the server answers, this client forgets the session.
-        call(request.build(), cookieJar.staging()).close();
-      } catch (IOException ignored) {
-        // Offline: forget the session anyway.
+    try (Closeable lock = lockStore()) {
+      TokenState current = currentState();
+      if (shared != null)
+        cookieJar.reload(); // Post the cookie that is current now, whoever rotated it.
+      if (current.token != null || cookieJar.has(refreshCookieName, logoutUrl)) {
+        Request.Builder request =
+            new Request.Builder()
+                .url(logoutUrl)
+                .post(RequestBody.EMPTY)
+                .header("Accept", "application/json");
+        if (current.token != null) request.header(AUTHORIZATION, "Bearer " + current.token);
+        try {
+          // Best effort: whatever the server answers, this client forgets the session.
+          call(request.build(), cookieJar.staging()).close();
+        } catch (IOException ignored) {
+          // Offline: forget the session anyway.
+        }
       }
-    }
-    synchronized (this) {
-      generation++;
-      state = TokenState.NONE;
-      refresher.reset();
-      IOException failure = null;
-      try {
-        tokenStore.save(null);
-      } catch (IOException e) {
-        failure = e;
+      synchronized (this) {
+        generation++;
+        state = TokenState.NONE;
+        refresher.reset();
+        try {
+          tokenStore.saveAccessToken(null);
+          cookieJar.clear();
+        } catch (IOException e) {
+          listener.onStorageError(e);
+          throw e;
+        }
       }
-      try {
-        cookieJar.clear();
-      } catch (IOException e) {
-        if (failure == null) failure = e;
-      }
-      if (failure != null) throw failure;
     }
   }
 
@@ -422,22 +487,6 @@ final class TokenSession {
       return error != null && error.isTextual() ? error.asText() : null;
     } catch (IOException | RuntimeException e) {
       return null;
-    }
-  }
-
-  private void notifyRefreshed(String token) {
-    try {
-      listener.onRefreshed(token);
-    } catch (RuntimeException ignored) {
-      // A broken listener must not turn a good refresh into a failed one.
-    }
-  }
-
-  private void notifySessionExpired() {
-    try {
-      listener.onSessionExpired();
-    } catch (RuntimeException ignored) {
-      // Likewise.
     }
   }
 }

@@ -6,29 +6,39 @@ import java.io.IOException;
  * Where {@link TokenPairAuth} keeps the current access token.
  *
  * <p>The SDK reads the store once, the first time it needs the token, and keeps a copy in memory;
- * afterwards it calls {@link #save} on every change (login, refresh, logout, session expiry) before
- * it hands the new token to any caller. A store that survives restarts lets an app resume without a
- * refresh; the default, {@link #inMemory()}, forgets the token when the process ends, which is safe
- * because the refresh cookie can mint a new one.
+ * afterwards it calls {@link #saveAccessToken} on every change (login, refresh, logout, session
+ * expiry) before it hands the new token to any caller. A store that survives restarts lets an app
+ * resume without a refresh; the default, {@link #inMemory()}, forgets the token when the process
+ * ends, which is safe because the refresh cookie can mint a new one.
  *
- * <p>Implementations must be safe for concurrent use. {@code save} is called with a lock held, so
- * it should be quick local storage (memory, a file, Android preferences), never a network call.
+ * <p>Implementations must be safe for concurrent use. {@code saveAccessToken} is called with a lock
+ * held, so it should be quick local storage (memory, a file, Android preferences), never a network
+ * call.
  */
 public interface TokenStore {
   /**
    * Returns the stored access token, or null when there is none. An {@link IOException} (for
-   * example a corrupt file) means "signed out": the SDK continues without a token.
+   * example a corrupt file) means "signed out": the SDK continues without a token and reports the
+   * error to {@link SessionListener#onStorageError}.
+   *
+   * @return the token, or null.
+   * @throws IOException if the store cannot be read.
    */
-  String load() throws IOException;
+  String loadAccessToken() throws IOException;
 
   /**
    * Replaces the stored access token.
    *
    * @param accessToken the new token, or null to clear it.
+   * @throws IOException if the token could not be stored.
    */
-  void save(String accessToken) throws IOException;
+  void saveAccessToken(String accessToken) throws IOException;
 
-  /** Returns a new store that keeps the token in memory only. */
+  /**
+   * Returns a new store that keeps the token in memory only.
+   *
+   * @return a new, empty store.
+   */
   static TokenStore inMemory() {
     return new InMemoryTokenStore();
   }

@@ -1,5 +1,6 @@
 package io.tokenpair.client;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -7,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RecordingListener implements SessionListener {
   final List<String> refreshed = new CopyOnWriteArrayList<>();
   final AtomicInteger expired = new AtomicInteger();
+  final List<IOException> storageErrors = new CopyOnWriteArrayList<>();
 
   @Override
   public void onRefreshed(String accessToken) {
@@ -16,5 +18,10 @@ final class RecordingListener implements SessionListener {
   @Override
   public void onSessionExpired() {
     expired.incrementAndGet();
+  }
+
+  @Override
+  public void onStorageError(IOException error) {
+    storageErrors.add(error);
   }
 }

@@ -18,7 +18,8 @@ final class SessionCookieJarTest {
 
   private final FakeClock clock = new FakeClock();
   private final RecordingStore store = new RecordingStore();
-  private final SessionCookieJar jar = new SessionCookieJar(store, clock);
+  private final RecordingListener listener = new RecordingListener();
+  private final SessionCookieJar jar = new SessionCookieJar(store, clock, listener);
 
   private void receive(HttpUrl url, String... setCookies) {
     List<Cookie> cookies = new ArrayList<>();
@@ -78,11 +79,12 @@ final class SessionCookieJarTest {
 
   @Test
   void expiredCookieIsNeitherSentNorKept() {
-    receive(AUTH, "rt=r1; Path=/auth; Max-Age=60");
+    receive(AUTH, "rt=r1; Path=/auth; Max-Age=60", "other=o; Path=/auth; Max-Age=600");
     clock.advance(61, TimeUnit.SECONDS);
-    assertThat(sentTo(AUTH)).isEmpty();
-    assertThat(store.saved).isEmpty();
+    assertThat(sentTo(AUTH)).containsExactly("other=o");
     assertThat(jar.has("rt", AUTH)).isFalse();
+    receive(AUTH, "third=t; Path=/auth");
+    assertThat(store.saved).extracting(Cookie::name).containsExactly("other", "third");
   }
 
   @Test
@@ -122,9 +124,10 @@ final class SessionCookieJarTest {
   }
 
   @Test
-  void unreadableStoreMeansNoCookies() {
+  void unreadableStoreMeansNoCookiesAndIsReported() {
     store.failLoad = true;
     assertThat(sentTo(AUTH)).isEmpty();
+    assertThat(listener.storageErrors).extracting(Throwable::getMessage).containsExactly("corrupt");
   }
 
   @Test
@@ -132,8 +135,9 @@ final class SessionCookieJarTest {
     store.failSave = true;
     receive(AUTH, "rt=r1; Path=/auth; Max-Age=60");
     assertThat(sentTo(AUTH)).containsExactly("rt=r1");
-    assertThat(jar.takePersistFailure()).hasMessage("disk full");
-    assertThat(jar.takePersistFailure()).isNull();
+    assertThat(listener.storageErrors)
+        .extracting(Throwable::getMessage)
+        .containsExactly("disk full");
   }
 
   @Test
@@ -150,14 +154,14 @@ final class SessionCookieJarTest {
     volatile boolean failSave;
 
     @Override
-    public List<Cookie> load() throws IOException {
+    public List<Cookie> loadCookies() throws IOException {
       loads++;
       if (failLoad) throw new IOException("corrupt");
       return saved;
     }
 
     @Override
-    public void save(List<Cookie> cookies) throws IOException {
+    public void saveCookies(List<Cookie> cookies) throws IOException {
       if (failSave) throw new IOException("disk full");
       saved = cookies;
     }

@@ -354,12 +354,12 @@ final class TokenPairAuthTest {
           volatile String token;
 
           @Override
-          public String load() {
+          public String loadAccessToken() {
             return token;
           }
 
           @Override
-          public void save(String accessToken) throws IOException {
+          public void saveAccessToken(String accessToken) throws IOException {
             cookieAtTokenSave.add(rtValue(cookies));
             token = accessToken;
           }
@@ -388,7 +388,7 @@ final class TokenPairAuthTest {
 
   private static String rtValue(CookieStore store) {
     try {
-      for (okhttp3.Cookie cookie : store.load()) {
+      for (okhttp3.Cookie cookie : store.loadCookies()) {
         if (cookie.name().equals("rt")) return cookie.value();
       }
       return null;

@@ -69,13 +69,13 @@ final class TokenServerScenarioTest {
     TokenPairAuth auth = auth(tokens, cookies);
     OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
     auth.login(login());
-    java.util.List<okhttp3.Cookie> stale = cookies.load();
+    java.util.List<okhttp3.Cookie> stale = cookies.loadCookies();
     tokens.expireAccessTokens();
     assertThat(status(client, new Request.Builder().url(server.url("/api/a")).build()))
         .isEqualTo(200);
 
     // The rotated cookie is lost (say, a crash before it was saved): the old one comes back.
-    cookies.save(stale);
+    cookies.saveCookies(stale);
     TokenPairAuth restarted = auth(tokens, cookies);
     OkHttpClient restartedClient = restarted.install(new OkHttpClient.Builder()).build();
     assertThat(status(restartedClient, new Request.Builder().url(server.url("/api/b")).build()))

@@ -1,0 +1,32 @@
+package io.tokenpair.client;
+
+import java.io.Closeable;
+import java.io.IOException;
+
+/**
+ * A store for the access token and the cookies that several processes may share, such as two
+ * instances of a desktop app. Give it to {@link TokenPairAuth.Builder#sessionStore}.
+ *
+ * <p>Refresh tokens rotate: a refresh with a refresh token that another process already used trips
+ * the server's reuse detection and revokes the session. So the SDK takes this store's {@linkplain
+ * #lock() lock} around every refresh, sign-in, sign-out and cookie change, and re-reads the store
+ * after taking it. When another process refreshed in the meantime, the SDK adopts its still-fresh
+ * access token instead of refreshing, or else refreshes with the current refresh cookie.
+ *
+ * <p>{@link FileSessionStore} is the ready implementation for desktop apps.
+ *
+ * <p>Implementations must be safe for concurrent use by threads and processes.
+ */
+public interface SessionStore extends TokenStore, CookieStore {
+  /**
+   * Blocks until this thread holds the store's lock, which excludes every other thread and process
+   * that shares the store, and returns the handle that releases it. The lock is reentrant: a thread
+   * that holds it may take it again, and releases it when every handle is closed. The handle must
+   * be closed on the thread that took it.
+   *
+   * @return the handle; closing it releases this hold.
+   * @throws IOException if the lock cannot be taken. {@link java.io.InterruptedIOException} if the
+   *     thread is interrupted while it waits.
+   */
+  Closeable lock() throws IOException;
+}
