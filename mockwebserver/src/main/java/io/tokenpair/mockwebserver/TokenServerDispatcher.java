@@ -69,6 +69,7 @@ public final class TokenServerDispatcher extends Dispatcher {
   private final long accessLifetimeMillis;
   private final long refreshLifetimeMillis;
   private final boolean opaque;
+  private final long rotationGraceMillis;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
 
@@ -124,6 +125,7 @@ public final class TokenServerDispatcher extends Dispatcher {
     this.accessLifetimeMillis = builder.accessLifetimeMillis;
     this.refreshLifetimeMillis = builder.refreshLifetimeMillis;
     this.opaque = builder.opaque;
+    this.rotationGraceMillis = builder.rotationGraceMillis;
     this.clock = builder.clock;
   }
 
@@ -293,7 +295,10 @@ public final class TokenServerDispatcher extends Dispatcher {
       if (session == null || session.revoked || session.expiresAtMillis <= clock.millis()) {
         return refreshRejected();
       }
-      if (!rt.equals(session.refreshToken)) {
+      boolean withinGrace =
+          rt.equals(session.previousRefreshToken)
+              && clock.millis() - session.rotatedAtMillis <= rotationGraceMillis;
+      if (!rt.equals(session.refreshToken) && !withinGrace) {
         reuseDetectedCount++;
         session.revoked = true;
         return refreshRejected();
@@ -352,6 +357,8 @@ public final class TokenServerDispatcher extends Dispatcher {
     long expiresAt = now + accessLifetimeMillis;
     String access = opaque ? "opaque-" + randomId() : jwt(session.id, n, now, expiresAt);
     accessTokens.put(access, new AccessToken(session, n, expiresAt));
+    session.previousRefreshToken = session.refreshToken;
+    session.rotatedAtMillis = now;
     session.refreshToken = "rt-" + randomId();
     refreshTokens.put(session.refreshToken, session);
     long maxAgeSeconds = Math.max(1, (session.expiresAtMillis - now) / 1000);
@@ -448,6 +455,8 @@ public final class TokenServerDispatcher extends Dispatcher {
     final String id;
     final long expiresAtMillis;
     String refreshToken;
+    String previousRefreshToken;
+    long rotatedAtMillis;
     boolean revoked;
 
     Session(String id, long expiresAtMillis) {
@@ -479,6 +488,7 @@ public final class TokenServerDispatcher extends Dispatcher {
     private long accessLifetimeMillis = TimeUnit.MINUTES.toMillis(15);
     private long refreshLifetimeMillis = TimeUnit.DAYS.toMillis(15);
     private boolean opaque;
+    private long rotationGraceMillis;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -512,6 +522,17 @@ public final class TokenServerDispatcher extends Dispatcher {
      */
     public Builder refreshTokenLifetime(long duration, TimeUnit unit) {
       this.refreshLifetimeMillis = positive(unit.toMillis(duration), "refreshTokenLifetime");
+      return this;
+    }
+
+    /**
+     * How long after a rotation the previous refresh token is still accepted (answered with a fresh
+     * pair) instead of counting as reuse, for clients that lost the answer to a refresh. Default 0:
+     * never.
+     */
+    public Builder rotationGrace(long duration, TimeUnit unit) {
+      if (duration < 0) throw new IllegalArgumentException("rotationGrace < 0");
+      this.rotationGraceMillis = unit.toMillis(duration);
       return this;
     }
 

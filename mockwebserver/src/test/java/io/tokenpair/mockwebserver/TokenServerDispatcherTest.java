@@ -171,6 +171,24 @@ final class TokenServerDispatcherTest {
   }
 
   @Test
+  void previousRefreshTokenIsAcceptedWithinTheRotationGrace() throws IOException {
+    MutableClock clock = new MutableClock();
+    tokens =
+        TokenServerDispatcher.builder().clock(clock).rotationGrace(10, TimeUnit.SECONDS).build();
+    server.setDispatcher(tokens);
+    String[] first = login();
+    refresh(first[1]); // The answer is lost: the client still holds the first cookie.
+    clock.millis += 10_000;
+    String[] again = refresh(first[1]);
+    clock.millis += 10_001;
+    try (Response response = post("/auth/refresh", "", first[1])) {
+      assertThat(response.code()).isEqualTo(401);
+    }
+    assertThat(tokens.reuseDetectedCount()).isEqualTo(1);
+    assertThat(again[1]).isNotEqualTo(first[1]);
+  }
+
+  @Test
   void rotationNeverExtendsTheSession() throws IOException {
     MutableClock clock = new MutableClock();
     tokens =

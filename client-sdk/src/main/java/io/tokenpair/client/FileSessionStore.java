@@ -1,0 +1,357 @@
+package io.tokenpair.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileLock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
+import okhttp3.Cookie;
+
+/**
+ * A {@link SessionStore} in one JSON file, for desktop apps: the refresh cookie and, unless
+ * {@linkplain #cookiesOnly(File) told otherwise}, the access token survive restarts, and several
+ * processes of the app may share the file.
+ *
+ * <pre>{@code
+ * File file = new File(System.getProperty("user.home"), ".myapp/session.json");
+ * TokenPairAuth auth = TokenPairAuth.builder()
+ *     .baseUrl("https://api.example.com/")
+ *     .sessionStore(FileSessionStore.of(file))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Every write goes to a temporary file in the same folder, which is flushed to the device
+ * ({@code fsync}) and then renamed over the file, so a crash at any moment leaves either the
+ * previous or the new content, never a mix. The files are readable and writable by their owner
+ * only, where the file system supports that. Session cookies (those without an expiry) are not
+ * written: they end with the process, as in a browser.
+ *
+ * <p>A file that cannot be read or parsed counts as "signed out": the SDK carries on without a
+ * session and reports the error to {@link SessionListener#onStorageError}; the next write replaces
+ * the file.
+ *
+ * <p>The {@linkplain #lock() lock} is an operating-system lock on a sibling file, {@code
+ * <name>.lock}, held together with a lock for the threads of this process, so it excludes other
+ * processes and other threads alike. Reads do not take it: the rename makes every read see a
+ * complete file.
+ *
+ * <p>On Windows, renaming over an existing file is not atomic in Java 8's {@code java.io} API; the
+ * store deletes the old file first, which leaves a moment without a file.
+ *
+ * <p>This class is thread-safe and process-safe.
+ */
+public final class FileSessionStore implements SessionStore {
+  private static final int VERSION = 1;
+
+  /** The per-file locks of this process, shared by every instance that uses the same file. */
+  private static final ConcurrentMap<String, PathLock> LOCKS = new ConcurrentHashMap<>();
+
+  private final File file;
+  private final File tempFile;
+  private final boolean persistAccessToken;
+  private final PathLock pathLock;
+  private final Runnable beforeRename;
+  private final ObjectMapper mapper =
+      JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
+
+  /** The access token when it is not persisted. */
+  private volatile String memoryAccessToken;
+
+  FileSessionStore(File file, boolean persistAccessToken, Runnable beforeRename) {
+    if (file == null) throw new NullPointerException("file == null");
+    File absolute = file.getAbsoluteFile();
+    this.file = absolute;
+    this.tempFile = new File(absolute.getParentFile(), absolute.getName() + ".tmp");
+    this.persistAccessToken = persistAccessToken;
+    this.beforeRename = beforeRename;
+    String lockPath = absolute.getPath() + ".lock";
+    PathLock lock = new PathLock(new File(lockPath));
+    PathLock existing = LOCKS.putIfAbsent(lockPath, lock);
+    this.pathLock = existing != null ? existing : lock;
+  }
+
+  /**
+   * Returns a store that keeps the access token and the cookies in {@code file}. The folder is
+   * created on the first write.
+   *
+   * @param file the JSON file; it need not exist yet.
+   * @return the store.
+   */
+  public static FileSessionStore of(File file) {
+    return new FileSessionStore(file, true, null);
+  }
+
+  /**
+   * Returns a store that keeps only the cookies in {@code file}; the access token stays in memory,
+   * and after a restart the refresh cookie mints a new one.
+   *
+   * @param file the JSON file; it need not exist yet.
+   * @return the store.
+   */
+  public static FileSessionStore cookiesOnly(File file) {
+    return new FileSessionStore(file, false, null);
+  }
+
+  /** Returns the file this store writes. */
+  public File file() {
+    return file;
+  }
+
+  @Override
+  public String loadAccessToken() throws IOException {
+    if (!persistAccessToken) return memoryAccessToken;
+    JsonNode token = read().get("access_token");
+    return token != null && token.isTextual() ? token.asText() : null;
+  }
+
+  @Override
+  public void saveAccessToken(String accessToken) throws IOException {
+    if (!persistAccessToken) {
+      memoryAccessToken = accessToken;
+      return;
+    }
+    try (Closeable lock = lock()) {
+      ObjectNode root = readForUpdate();
+      if (accessToken != null) {
+        root.put("access_token", accessToken);
+      } else {
+        root.remove("access_token");
+      }
+      write(root);
+    }
+  }
+
+  @Override
+  public List<Cookie> loadCookies() throws IOException {
+    JsonNode cookies = read().get("cookies");
+    if (cookies == null || !cookies.isArray()) return Collections.emptyList();
+    List<Cookie> result = new ArrayList<>();
+    for (JsonNode node : cookies) result.add(toCookie(node));
+    return result;
+  }
+
+  @Override
+  public void saveCookies(List<Cookie> cookies) throws IOException {
+    try (Closeable lock = lock()) {
+      ObjectNode root = readForUpdate();
+      ArrayNode array = root.putArray("cookies");
+      for (Cookie cookie : cookies) {
+        if (cookie.persistent()) array.add(toJson(cookie));
+      }
+      write(root);
+    }
+  }
+
+  @Override
+  public Closeable lock() throws IOException {
+    return pathLock.acquire();
+  }
+
+  /** Reads the file; a missing file is an empty session. */
+  private JsonNode read() throws IOException {
+    byte[] bytes;
+    try (InputStream in = new FileInputStream(file)) {
+      bytes = readAll(in);
+    } catch (FileNotFoundException e) {
+      if (!file.exists()) return mapper.createObjectNode();
+      throw e;
+    }
+    JsonNode root;
+    try {
+      root = mapper.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      throw new IOException("The session file " + file + " is corrupt.");
+    }
+    if (root == null || !root.isObject()) {
+      throw new IOException("The session file " + file + " is corrupt.");
+    }
+    JsonNode version = root.get("version");
+    if (version == null || version.asInt() != VERSION) {
+      throw new IOException("The session file " + file + " has an unsupported version.");
+    }
+    return root;
+  }
+
+  /** Reads the file for a change; a corrupt file is replaced by the change. Holds the lock. */
+  private ObjectNode readForUpdate() {
+    try {
+      return (ObjectNode) read();
+    } catch (IOException e) {
+      return mapper.createObjectNode();
+    }
+  }
+
+  /**
+   * Writes {@code root} to the temporary file, syncs it, then renames it over the file. Holds the
+   * lock.
+   */
+  private void write(ObjectNode root) throws IOException {
+    root.put("version", VERSION);
+    byte[] bytes = mapper.writeValueAsBytes(root);
+    File folder = file.getParentFile();
+    if (folder != null && !folder.isDirectory() && !folder.mkdirs() && !folder.isDirectory()) {
+      throw new IOException("Cannot create the folder " + folder + ".");
+    }
+    try (FileOutputStream out = new FileOutputStream(tempFile)) {
+      ownerOnly(tempFile); // Before the secrets go in.
+      out.write(bytes);
+      out.getFD().sync();
+    }
+    if (beforeRename != null) beforeRename.run();
+    if (!tempFile.renameTo(file)) {
+      // Windows refuses to rename over an existing file.
+      if (!file.delete() || !tempFile.renameTo(file)) {
+        throw new IOException("Cannot replace the session file " + file + ".");
+      }
+    }
+  }
+
+  private static void ownerOnly(File file) {
+    // Results ignored: some file systems (FAT, Windows) have no such permissions.
+    file.setReadable(false, false);
+    file.setReadable(true, true);
+    file.setWritable(false, false);
+    file.setWritable(true, true);
+    file.setExecutable(false, false);
+  }
+
+  private static byte[] readAll(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    for (int n; (n = in.read(buffer)) != -1; ) out.write(buffer, 0, n);
+    return out.toByteArray();
+  }
+
+  private ObjectNode toJson(Cookie cookie) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("name", cookie.name());
+    node.put("value", cookie.value());
+    node.put("expires_at", cookie.expiresAt());
+    node.put("domain", cookie.domain());
+    node.put("host_only", cookie.hostOnly());
+    node.put("path", cookie.path());
+    node.put("secure", cookie.secure());
+    node.put("http_only", cookie.httpOnly());
+    if (cookie.sameSite() != null) node.put("same_site", cookie.sameSite());
+    return node;
+  }
+
+  private Cookie toCookie(JsonNode node) throws IOException {
+    try {
+      Cookie.Builder builder =
+          new Cookie.Builder()
+              .name(node.path("name").asText())
+              .value(node.path("value").asText())
+              .expiresAt(node.path("expires_at").asLong())
+              .path(node.path("path").asText("/"));
+      String domain = node.path("domain").asText();
+      if (node.path("host_only").asBoolean()) {
+        builder.hostOnlyDomain(domain);
+      } else {
+        builder.domain(domain);
+      }
+      if (node.path("secure").asBoolean()) builder.secure();
+      if (node.path("http_only").asBoolean()) builder.httpOnly();
+      if (node.hasNonNull("same_site")) builder.sameSite(node.get("same_site").asText());
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new IOException("The session file " + file + " has an invalid cookie.");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileSessionStore{" + file + "}";
+  }
+
+  /**
+   * One file's lock within this process: a reentrant lock for threads, then the OS lock for
+   * processes.
+   */
+  private static final class PathLock {
+    private final File lockFile;
+    private final ReentrantLock threads = new ReentrantLock();
+
+    /** Open while a thread holds {@link #threads}; guarded by it. */
+    private RandomAccessFile handle;
+
+    /** Guarded by {@link #threads}. */
+    private FileLock processes;
+
+    PathLock(File lockFile) {
+      this.lockFile = lockFile;
+    }
+
+    Closeable acquire() throws IOException {
+      try {
+        threads.lockInterruptibly();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("Interrupted while waiting for the session file lock.");
+      }
+      if (threads.getHoldCount() == 1) {
+        try {
+          File folder = lockFile.getParentFile();
+          if (folder != null) folder.mkdirs();
+          handle = new RandomAccessFile(lockFile, "rw");
+          processes = handle.getChannel().lock();
+        } catch (IOException | RuntimeException e) {
+          closeHandle();
+          threads.unlock();
+          throw e;
+        }
+      }
+      return new Closeable() {
+        private boolean closed;
+
+        @Override
+        public void close() throws IOException {
+          if (closed) return;
+          closed = true;
+          try {
+            if (threads.getHoldCount() == 1) {
+              try {
+                if (processes != null) processes.release();
+              } finally {
+                closeHandle();
+              }
+            }
+          } finally {
+            threads.unlock();
+          }
+        }
+      };
+    }
+
+    private void closeHandle() {
+      processes = null;
+      if (handle != null) {
+        try {
+          handle.close();
+        } catch (IOException ignored) {
+          // Closing releases the OS lock in any case.
+        }
+        handle = null;
+      }
+    }
+  }
+}
