@@ -1,0 +1,30 @@
+package io.tokenpair.demo;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/** {@code /api/*}: demo resources behind a Bearer access token. */
+final class ApiEndpoints {
+  private final BearerAuth bearer;
+
+  ApiEndpoints(BearerAuth bearer) {
+    this.bearer = bearer;
+  }
+
+  void me(HttpExchange ex) throws IOException {
+    var principal = bearer.authenticate(ex);
+    Http.sendJson(
+        ex, 200, Http.success(Map.of("id", principal.subject(), "username", principal.username())));
+  }
+
+  void notes(HttpExchange ex) throws IOException {
+    var principal = bearer.authenticate(ex);
+    var items =
+        List.of(
+            Map.of("id", 1, "title", "Welcome, " + principal.username()),
+            Map.of("id", 2, "title", "Access tokens are short-lived; the rt cookie renews them."));
+    Http.sendJson(ex, 200, Http.success(Map.of("items", items)));
+  }
+}
