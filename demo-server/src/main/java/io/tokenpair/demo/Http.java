@@ -141,6 +141,15 @@ final class Http {
     return proto != null && proto.split(",", 2)[0].strip().equalsIgnoreCase("https");
   }
 
+  /** A JSON object with its keys in the given order: {@code object("id", 1, "name", "x")}. */
+  static Map<String, Object> object(Object... keysAndValues) {
+    var map = new LinkedHashMap<String, Object>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return map;
+  }
+
   static Map<String, Object> success(Object data) {
     var map = new LinkedHashMap<String, Object>();
     map.put("code", 0);

@@ -3,6 +3,7 @@ package io.tokenpair.demo;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.concurrent.atomic.LongAdder;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
@@ -18,6 +19,7 @@ public final class PasswordHasher {
 
   private final int iterations;
   private final SecureRandom random = new SecureRandom();
+  private final LongAdder derivations = new LongAdder();
 
   /** A stored hash; never printed. */
   public record Hash(byte[] salt, byte[] hash, int iterations) {
@@ -50,7 +52,13 @@ public final class PasswordHasher {
     return MessageDigest.isEqual(candidate, stored.hash());
   }
 
-  private static byte[] derive(String password, byte[] salt, int iterations) {
+  /** How many PBKDF2 derivations this hasher ran: each costs the full iteration count. */
+  long derivations() {
+    return derivations.sum();
+  }
+
+  private byte[] derive(String password, byte[] salt, int iterations) {
+    derivations.increment();
     var spec = new PBEKeySpec(password.toCharArray(), salt, iterations, HASH_BITS);
     try {
       return SecretKeyFactory.getInstance(ALGORITHM).generateSecret(spec).getEncoded();

@@ -38,6 +38,10 @@ public final class UserDirectory {
     return matches && entry != null ? Optional.of(entry.user()) : Optional.empty();
   }
 
+  int dummyIterations() {
+    return dummy.iterations();
+  }
+
   public List<String> usernames() {
     return List.copyOf(byName.keySet());
   }

@@ -52,22 +52,20 @@ class PasswordHasherTest {
   }
 
   @Test
-  void unknownUserCostsAFullHashLikeAWrongPassword() {
-    var slow = new PasswordHasher(40_000);
-    var users = new UserDirectory(Map.of("demo", "demo-password"), slow);
-    users.authenticate("demo", "warm-up");
-    long wrong = Long.MAX_VALUE;
-    long unknown = Long.MAX_VALUE;
-    for (int i = 0; i < 3; i++) {
-      wrong = Math.min(wrong, time(() -> users.authenticate("demo", "wrong")));
-      unknown = Math.min(unknown, time(() -> users.authenticate("nobody", "wrong")));
-    }
-    assertThat((double) unknown).isGreaterThan(wrong * 0.5);
+  void unknownUserCostsOneFullDerivationLikeAWrongPassword() {
+    var users = new UserDirectory(Map.of("demo", "demo-password"), hasher);
+    var before = hasher.derivations();
+    users.authenticate("demo", "wrong");
+    var afterWrong = hasher.derivations();
+    users.authenticate("nobody", "wrong");
+    assertThat(afterWrong - before).isEqualTo(1);
+    assertThat(hasher.derivations() - afterWrong).isEqualTo(1);
   }
 
-  private static long time(Runnable r) {
-    long t0 = System.nanoTime();
-    r.run();
-    return System.nanoTime() - t0;
+  @Test
+  void dummyHashForUnknownUsersUsesTheConfiguredIterations() {
+    var slow = new PasswordHasher(2_000);
+    var users = new UserDirectory(Map.of("demo", "demo-password"), slow);
+    assertThat(users.dummyIterations()).isEqualTo(2_000);
   }
 }
