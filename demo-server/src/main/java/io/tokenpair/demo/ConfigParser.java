@@ -1,0 +1,259 @@
+package io.tokenpair.demo;
+
+import io.tokenpair.demo.DemoConfig.CaptchaMode;
+import io.tokenpair.demo.DemoConfig.SecureCookie;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Turns command-line flags and environment variables into a {@link DemoConfig}. Every flag {@code
+ * --some-name} can also be given as the environment variable {@code TOKENPAIR_SOME_NAME}; a flag
+ * wins over its variable. Repeatable flags take a comma-separated list in their variable. The HMAC
+ * secrets come only from {@code JWT_SECRET} and {@code JWT_REFRESH_SECRET}.
+ *
+ * <p>Parsing never exits the JVM: it throws {@link ConfigException} and {@link Main} turns that
+ * into exit code 2. This class is thread-safe.
+ */
+public final class ConfigParser {
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
+
+  static final String USAGE =
+      """
+      Usage: java -jar demo-server.jar [flags]
+
+        --port N                 port to listen on (8080; 0 picks a free one)
+        --host H                 address to bind (127.0.0.1)
+        --access-ttl D           access token lifetime (15m)
+        --refresh-ttl D          refresh token family lifetime (15d)
+        --captcha on|reveal|off  captcha on login (on); reveal puts the answer in the response
+        --expired-status N       status for an expired access token: 401 or 419 (401)
+        --rotation-grace D       window in which a just-rotated refresh token may be retried (0s)
+        --user NAME:PASSWORD     a user, repeatable (demo:demo-password)
+        --cors-origin ORIGIN     an origin allowed to call with credentials, repeatable
+        --secure-cookie auto|true|false
+                                 Secure attribute on the rt cookie (auto: when over TLS or
+                                 X-Forwarded-Proto: https)
+        --help                   print this help
+
+      Durations: 500ms, 3s, 15m, 2h, 15d. Every flag also reads TOKENPAIR_<NAME>, for example
+      TOKENPAIR_ACCESS_TTL=30s (repeatable flags: comma-separated). Secrets: JWT_SECRET and
+      JWT_REFRESH_SECRET, at least 32 bytes each and different; random per start when both are unset.
+      """;
+
+  private static final List<String> FLAGS =
+      List.of(
+          "port",
+          "host",
+          "access-ttl",
+          "refresh-ttl",
+          "captcha",
+          "expired-status",
+          "rotation-grace",
+          "user",
+          "cors-origin",
+          "secure-cookie");
+  private static final List<String> REPEATABLE = List.of("user", "cors-origin");
+
+  private ConfigParser() {}
+
+  /** Thrown for {@code --help}: not an error, the caller prints {@link #USAGE} and exits 0. */
+  public static final class HelpRequested extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HelpRequested() {
+      super("help requested", null, false, false);
+    }
+  }
+
+  /**
+   * Parses {@code args} and {@code env} (usually {@link System#getenv()}).
+   *
+   * @throws ConfigException with a message naming the offending flag or variable
+   * @throws HelpRequested for {@code --help} or {@code -h}
+   */
+  public static DemoConfig.Builder parse(String[] args, Map<String, String> env) {
+    var values = new LinkedHashMap<String, List<String>>();
+    for (var flag : FLAGS) {
+      var variable = envName(flag);
+      var value = env.get(variable);
+      if (value == null) continue;
+      var list = new ArrayList<String>();
+      if (REPEATABLE.contains(flag)) {
+        for (var part : value.split(",")) {
+          if (!part.isBlank()) list.add(part.strip());
+        }
+      } else {
+        list.add(value.strip());
+      }
+      values.put(flag, list);
+    }
+
+    var fromFlags = new LinkedHashMap<String, List<String>>();
+    for (int i = 0; i < args.length; i++) {
+      var arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) throw new HelpRequested();
+      if (!arg.startsWith("--")) {
+        throw new ConfigException("Unexpected argument '" + arg + "'. Flags start with --.");
+      }
+      String name;
+      String value;
+      var eq = arg.indexOf('=');
+      if (eq >= 0) {
+        name = arg.substring(2, eq);
+        value = arg.substring(eq + 1);
+      } else {
+        name = arg.substring(2);
+        if (!FLAGS.contains(name)) throw unknownFlag(name);
+        if (i + 1 >= args.length) {
+          throw new ConfigException("Flag --" + name + " needs a value.");
+        }
+        value = args[++i];
+      }
+      if (!FLAGS.contains(name)) throw unknownFlag(name);
+      var list = fromFlags.computeIfAbsent(name, k -> new ArrayList<>());
+      if (!list.isEmpty() && !REPEATABLE.contains(name)) {
+        throw new ConfigException("Flag --" + name + " is given more than once.");
+      }
+      list.add(value);
+    }
+    values.putAll(fromFlags);
+
+    var b = DemoConfig.builder();
+    for (var entry : values.entrySet()) {
+      var flag = entry.getKey();
+      for (var value : entry.getValue()) apply(b, flag, value);
+    }
+    applySecrets(b, env);
+    return b;
+  }
+
+  private static void apply(DemoConfig.Builder b, String flag, String value) {
+    switch (flag) {
+      case "port" -> b.port(parsePort(value));
+      case "host" -> {
+        if (value.isBlank()) throw new ConfigException("Flag --host needs a non-empty value.");
+        b.host(value);
+      }
+      case "access-ttl" -> b.accessTtl(positive(flag, parseDuration(flag, value)));
+      case "refresh-ttl" -> b.refreshTtl(positive(flag, parseDuration(flag, value)));
+      case "rotation-grace" -> b.rotationGrace(parseDuration(flag, value));
+      case "captcha" -> b.captcha(parseEnum(flag, value, CaptchaMode.class));
+      case "secure-cookie" -> b.secureCookie(parseEnum(flag, value, SecureCookie.class));
+      case "expired-status" -> {
+        if (!value.equals("401") && !value.equals("419")) {
+          throw new ConfigException(
+              "Flag --expired-status must be 401 or 419, got '" + value + "'.");
+        }
+        b.expiredStatus(Integer.parseInt(value));
+      }
+      case "user" -> {
+        var colon = value.indexOf(':');
+        if (colon <= 0 || colon == value.length() - 1) {
+          throw new ConfigException("Flag --user must look like name:password.");
+        }
+        b.user(value.substring(0, colon), value.substring(colon + 1));
+      }
+      case "cors-origin" -> b.corsOrigin(parseOrigin(value));
+      default -> throw unknownFlag(flag);
+    }
+  }
+
+  private static void applySecrets(DemoConfig.Builder b, Map<String, String> env) {
+    var access = env.get("JWT_SECRET");
+    var refresh = env.get("JWT_REFRESH_SECRET");
+    if (access == null && refresh == null) return; // random per start, Main warns
+    if (access == null || refresh == null) {
+      throw new ConfigException(
+          "Set both JWT_SECRET and JWT_REFRESH_SECRET, or neither (random secrets per start).");
+    }
+    var a = access.getBytes(StandardCharsets.UTF_8);
+    var r = refresh.getBytes(StandardCharsets.UTF_8);
+    if (a.length < DemoConfig.MIN_SECRET_BYTES) {
+      throw new ConfigException("JWT_SECRET must be at least 32 bytes long.");
+    }
+    if (r.length < DemoConfig.MIN_SECRET_BYTES) {
+      throw new ConfigException("JWT_REFRESH_SECRET must be at least 32 bytes long.");
+    }
+    if (access.equals(refresh)) {
+      throw new ConfigException("JWT_SECRET and JWT_REFRESH_SECRET must be different.");
+    }
+    b.secrets(a, r);
+  }
+
+  /** Parses {@code 500ms}, {@code 3s}, {@code 15m}, {@code 2h} or {@code 15d}. */
+  public static Duration parseDuration(String flag, String value) {
+    var m = DURATION.matcher(value.strip());
+    if (!m.matches()) {
+      throw new ConfigException(
+          "Flag --" + flag + " needs a duration like 3s, 15m or 15d, got '" + value + "'.");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      case "d" -> Duration.ofDays(n);
+      default -> throw new AssertionError(m.group(2));
+    };
+  }
+
+  private static Duration positive(String flag, Duration d) {
+    if (d.isZero()) throw new ConfigException("Flag --" + flag + " must be longer than zero.");
+    return d;
+  }
+
+  private static int parsePort(String value) {
+    try {
+      int port = Integer.parseInt(value.strip());
+      if (port >= 0 && port <= 65_535) return port;
+    } catch (NumberFormatException ignored) {
+      // fall through to the message below
+    }
+    throw new ConfigException("Flag --port needs a number from 0 to 65535, got '" + value + "'.");
+  }
+
+  private static <E extends Enum<E>> E parseEnum(String flag, String value, Class<E> type) {
+    for (var constant : type.getEnumConstants()) {
+      if (constant.name().toLowerCase(Locale.ROOT).equals(value.strip())) return constant;
+    }
+    var allowed = new ArrayList<String>();
+    for (var constant : type.getEnumConstants()) {
+      allowed.add(constant.name().toLowerCase(Locale.ROOT));
+    }
+    throw new ConfigException(
+        "Flag --"
+            + flag
+            + " must be one of "
+            + String.join("|", allowed)
+            + ", got '"
+            + value
+            + "'.");
+  }
+
+  private static String parseOrigin(String value) {
+    var origin = value.strip();
+    if (!origin.matches("https?://[^/\\s]+") || origin.equals("null")) {
+      throw new ConfigException(
+          "Flag --cors-origin needs an origin like http://localhost:5173 (scheme://host[:port],"
+              + " no path), got '"
+              + value
+              + "'.");
+    }
+    return origin;
+  }
+
+  private static ConfigException unknownFlag(String name) {
+    return new ConfigException("Unknown flag --" + name + ". Run with --help to list the flags.");
+  }
+
+  static String envName(String flag) {
+    return "TOKENPAIR_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+}

@@ -1,0 +1,222 @@
+package io.tokenpair.demo;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The demo backend on the JDK's {@code com.sun.net.httpserver}: routing only, the rules live in the
+ * services it wires together. Usable in-process: {@code new DemoServer(config).start()}, then
+ * {@link #baseUrl()}, then {@link #stop()}.
+ *
+ * <p>Not thread-safe for start and stop; request handling is.
+ */
+public final class DemoServer implements AutoCloseable {
+  static {
+    // Without this, keep-alive calls stall ~40 ms on Nagle plus delayed ACK.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+  }
+
+  private final DemoConfig config;
+  private final SessionStore sessions;
+  private final Metrics metrics;
+  private final OriginPolicy origins;
+  private final Map<String, Route> routes = new LinkedHashMap<>();
+  private HttpServer server;
+  private ExecutorService executor;
+
+  @FunctionalInterface
+  private interface Handler {
+    void handle(HttpExchange ex) throws IOException;
+  }
+
+  /**
+   * @param name a fixed label for metrics
+   * @param methods the allowed methods, besides OPTIONS
+   * @param checkOrigin whether a present, foreign Origin is refused (cookie endpoints)
+   */
+  private record Route(String name, Set<String> methods, boolean checkOrigin, Handler handler) {
+    String allow() {
+      return String.join(", ", methods);
+    }
+  }
+
+  public DemoServer(DemoConfig config) {
+    this(config, new InMemorySessionStore());
+  }
+
+  public DemoServer(DemoConfig config, SessionStore sessions) {
+    this.config = Objects.requireNonNull(config, "config == null");
+    this.sessions = Objects.requireNonNull(sessions, "sessions == null");
+    var clock = config.clock();
+    var tokens = new TokenService(config.accessSecret(), config.refreshSecret(), clock);
+    var users = new UserDirectory(config.users(), new PasswordHasher(config.passwordIterations()));
+    var throttle =
+        new LoginThrottle(
+            config.maxFailuresPerAccount(),
+            config.maxFailuresPerIp(),
+            config.throttleWindow(),
+            clock);
+    this.metrics = new Metrics(() -> sessions.activeCount(clock.instant()));
+    this.origins = new OriginPolicy(config.corsOrigins());
+    var bearer = new BearerAuth(tokens, sessions, clock, config.expiredStatus());
+    var auth =
+        new AuthEndpoints(
+            config, tokens, sessions, users, throttle, new CaptchaService(clock), bearer, metrics);
+    var api = new ApiEndpoints(bearer);
+
+    route("/healthz", "healthz", "GET", false, this::healthz);
+    route("/metrics", "metrics", "GET", false, this::metrics);
+    route("/auth/captcha", "captcha", "GET", false, auth::captcha);
+    route("/auth/login", "login", "POST", true, auth::login);
+    route("/auth/refresh", "refresh", "POST", true, auth::refresh);
+    route("/auth/logout", "logout", "POST", true, auth::logout);
+    route("/api/me", "me", "GET", false, api::me);
+    route("/api/notes", "notes", "GET", false, api::notes);
+  }
+
+  private void route(String path, String name, String method, boolean origin, Handler handler) {
+    routes.put(path, new Route(name, Set.of(method), origin, handler));
+  }
+
+  /** Binds and starts serving. Returns this. */
+  public DemoServer start() throws IOException {
+    if (server != null) throw new IllegalStateException("Already started.");
+    var address = new InetSocketAddress(config.host(), config.port());
+    var http = HttpServer.create(address, 128);
+    var threadIds = new AtomicInteger();
+    var pool =
+        new ThreadPoolExecutor(
+            config.threads(),
+            config.threads(),
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(1024),
+            r -> {
+              var t = new Thread(r, "tokenpair-http-" + threadIds.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            },
+            new ThreadPoolExecutor.CallerRunsPolicy());
+    http.setExecutor(pool);
+    http.createContext("/", this::handle);
+    http.start();
+    this.server = http;
+    this.executor = pool;
+    return this;
+  }
+
+  /** Stops serving at once and releases the port. Safe to call twice. */
+  public void stop() {
+    if (server == null) return;
+    server.stop(0);
+    executor.shutdownNow();
+    server = null;
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /** The bound port; the real one when the config asked for port 0. */
+  public int port() {
+    if (server == null) throw new IllegalStateException("Not started.");
+    return server.getAddress().getPort();
+  }
+
+  /** For example {@code http://127.0.0.1:8080}, without a trailing slash. */
+  public String baseUrl() {
+    if (server == null) throw new IllegalStateException("Not started.");
+    var address = server.getAddress().getAddress();
+    var host =
+        address instanceof Inet6Address
+            ? "[" + address.getHostAddress() + "]"
+            : address.getHostAddress();
+    return "http://" + host + ":" + port();
+  }
+
+  public DemoConfig config() {
+    return config;
+  }
+
+  SessionStore sessions() {
+    return sessions;
+  }
+
+  Metrics metrics() {
+    return metrics;
+  }
+
+  private void handle(HttpExchange ex) {
+    long start = System.nanoTime();
+    var route = routes.get(ex.getRequestURI().getRawPath());
+    var routeName = route == null ? "other" : route.name();
+    try {
+      dispatch(ex, route);
+    } catch (ApiException e) {
+      sendError(ex, e);
+    } catch (RuntimeException | IOException e) {
+      // Never a stack trace to the client; the type only, no message, to stderr.
+      System.err.println("demo-server: internal error on " + routeName + ": " + e.getClass());
+      sendError(ex, new ApiException(500, "internal_error", "Internal error."));
+    } finally {
+      ex.close();
+      metrics.observe(routeName, System.nanoTime() - start);
+    }
+  }
+
+  private void dispatch(HttpExchange ex, Route route) throws IOException {
+    if (route == null) throw new ApiException(404, "not_found", "No such endpoint.");
+    var path = ex.getRequestURI().getRawPath();
+    var headers = ex.getResponseHeaders();
+    if (path.startsWith("/auth/") || path.startsWith("/api/")) {
+      headers.set("Cache-Control", "no-store");
+      origins.decorate(ex);
+    }
+    var method = ex.getRequestMethod();
+    if (method.equals("OPTIONS")) {
+      origins.preflight(ex, route.allow() + ", OPTIONS");
+      Http.sendEmpty(ex, 204);
+      return;
+    }
+    if (!route.methods().contains(method)) {
+      throw new ApiException(405, "method_not_allowed", "Use " + route.allow() + ".")
+          .header("Allow", route.allow());
+    }
+    if (route.checkOrigin()) origins.requireAllowedOrPresentless(ex);
+    Http.checkDeclaredLength(ex);
+    route.handler().handle(ex);
+  }
+
+  private void healthz(HttpExchange ex) throws IOException {
+    Http.sendJson(ex, 200, Http.success(Map.of("status", "up")));
+  }
+
+  private void metrics(HttpExchange ex) throws IOException {
+    Http.sendText(ex, 200, Metrics.CONTENT_TYPE, metrics.render());
+  }
+
+  private static void sendError(HttpExchange ex, ApiException e) {
+    try {
+      e.headers().forEach((name, value) -> ex.getResponseHeaders().set(name, value));
+      Http.sendJson(ex, e.status(), Http.error(e.status(), e.error(), e.getMessage()));
+    } catch (IOException | RuntimeException ignored) {
+      // the response was already started or the client went away
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package io.tokenpair.demo;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.JWTVerifier;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.exceptions.JWTVerificationException;
+import com.auth0.jwt.exceptions.TokenExpiredException;
+import com.auth0.jwt.interfaces.DecodedJWT;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * Issues and verifies the two token kinds. They are kept apart by a separate HMAC key, an explicit
+ * {@code typ} header ({@code at+jwt} or {@code rt+jwt}, RFC 9068) and their own audience; both are
+ * HS256 only, must carry {@code exp}, and are checked with {@link #LEEWAY_SECONDS} of clock leeway.
+ *
+ * <p>This class is thread-safe.
+ */
+public final class TokenService {
+  static final String ISSUER = "tokenpair-demo";
+  static final String ACCESS_AUDIENCE = "tokenpair-api";
+  static final String REFRESH_AUDIENCE = "tokenpair-refresh";
+  static final String ACCESS_TYPE = "at+jwt";
+  static final String REFRESH_TYPE = "rt+jwt";
+  static final long LEEWAY_SECONDS = 5;
+
+  private final Algorithm accessKey;
+  private final Algorithm refreshKey;
+  private final JWTVerifier accessVerifier;
+  private final JWTVerifier refreshVerifier;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+
+  /** Claims of a verified access token. */
+  public record AccessClaims(String subject, String username, String sid, String jti) {}
+
+  /** Claims of a verified refresh token. */
+  public record RefreshClaims(String subject, String sid, String jti, Instant expiresAt) {}
+
+  /**
+   * Why a token was refused. {@link #expired()} is true only for a token that is otherwise valid.
+   */
+  public static final class InvalidTokenException extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final boolean expired;
+
+    InvalidTokenException(String message, boolean expired) {
+      super(message, null, false, false);
+      this.expired = expired;
+    }
+
+    public boolean expired() {
+      return expired;
+    }
+  }
+
+  public TokenService(byte[] accessSecret, byte[] refreshSecret, Clock clock) {
+    this.clock = clock;
+    this.accessKey = Algorithm.HMAC256(accessSecret);
+    this.refreshKey = Algorithm.HMAC256(refreshSecret);
+    this.accessVerifier = verifier(accessKey, ACCESS_AUDIENCE, clock);
+    this.refreshVerifier = verifier(refreshKey, REFRESH_AUDIENCE, clock);
+  }
+
+  private static JWTVerifier verifier(Algorithm key, String audience, Clock clock) {
+    var verification =
+        (JWTVerifier.BaseVerification)
+            JWT.require(key)
+                .withIssuer(ISSUER)
+                .withAudience(audience)
+                .withClaimPresence("exp")
+                .withClaimPresence("sub")
+                .withClaimPresence("sid")
+                .withClaimPresence("jti")
+                .acceptLeeway(LEEWAY_SECONDS);
+    return verification.build(clock);
+  }
+
+  /** Returns a new random identifier for a {@code jti} or a session id. */
+  public String newId() {
+    var bytes = new byte[16];
+    random.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  public String issueAccess(String subject, String username, String sid, Instant expiresAt) {
+    return JWT.create()
+        .withHeader(Map.of("typ", ACCESS_TYPE))
+        .withIssuer(ISSUER)
+        .withAudience(ACCESS_AUDIENCE)
+        .withSubject(subject)
+        .withClaim("name", username)
+        .withClaim("sid", sid)
+        .withJWTId(newId())
+        .withIssuedAt(clock.instant())
+        .withExpiresAt(expiresAt)
+        .sign(accessKey);
+  }
+
+  public String issueRefresh(String subject, String sid, String jti, Instant expiresAt) {
+    return JWT.create()
+        .withHeader(Map.of("typ", REFRESH_TYPE))
+        .withIssuer(ISSUER)
+        .withAudience(REFRESH_AUDIENCE)
+        .withSubject(subject)
+        .withClaim("sid", sid)
+        .withJWTId(jti)
+        .withIssuedAt(clock.instant())
+        .withExpiresAt(expiresAt)
+        .sign(refreshKey);
+  }
+
+  public AccessClaims verifyAccess(String token) throws InvalidTokenException {
+    var jwt = verify(accessVerifier, ACCESS_TYPE, token);
+    var username = jwt.getClaim("name").asString();
+    if (username == null) throw new InvalidTokenException("The access token is invalid.", false);
+    return new AccessClaims(jwt.getSubject(), username, sid(jwt), jwt.getId());
+  }
+
+  public RefreshClaims verifyRefresh(String token) throws InvalidTokenException {
+    var jwt = verify(refreshVerifier, REFRESH_TYPE, token);
+    return new RefreshClaims(jwt.getSubject(), sid(jwt), jwt.getId(), jwt.getExpiresAtAsInstant());
+  }
+
+  private static DecodedJWT verify(JWTVerifier verifier, String type, String token)
+      throws InvalidTokenException {
+    DecodedJWT jwt;
+    try {
+      jwt = verifier.verify(token);
+    } catch (TokenExpiredException e) {
+      throw new InvalidTokenException("The token expired.", true);
+    } catch (JWTVerificationException | IllegalArgumentException e) {
+      // never echo the token or the library's message, which may quote claims
+      throw new InvalidTokenException("The token is invalid.", false);
+    }
+    // java-jwt's verifier ignores typ: check it here so one kind can never pass as the other.
+    if (!type.equals(jwt.getType())) throw new InvalidTokenException("Wrong token type.", false);
+    return jwt;
+  }
+
+  private static String sid(DecodedJWT jwt) throws InvalidTokenException {
+    var sid = jwt.getClaim("sid").asString();
+    if (sid == null || sid.isEmpty()) throw new InvalidTokenException("No session.", false);
+    return sid;
+  }
+}

@@ -1,0 +1,207 @@
+package io.tokenpair.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import okhttp3.MediaType;
+import okhttp3.RequestBody;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Routing, envelopes, bad input, CORS and the operational endpoints. */
+class DemoServerTest {
+  private Harness harness = new Harness(b -> b.corsOrigin("http://localhost:5173"));
+
+  @AfterEach
+  void stop() {
+    harness.close();
+  }
+
+  private Harness.Answer postLogin(RequestBody body) {
+    return harness.execute(harness.request("/auth/login").post(body).build());
+  }
+
+  @Test
+  void portZeroBindsAFreePortAndBaseUrlPointsAtIt() {
+    assertThat(harness.server.port()).isPositive();
+    assertThat(harness.server.baseUrl()).isEqualTo("http://127.0.0.1:" + harness.server.port());
+  }
+
+  @Test
+  void stopReleasesThePort() throws IOException {
+    var port = harness.server.port();
+    harness.server.stop();
+    try (var socket = new ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      assertThat(socket.getLocalPort()).isEqualTo(port);
+    }
+    assertThatThrownBy(harness.server::port).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void healthzAnswersOk() {
+    var health = harness.get("/healthz");
+    assertThat(health.code()).isEqualTo(200);
+    assertThat(health.body())
+        .isEqualTo("{\"code\":0,\"message\":\"ok\",\"data\":{\"status\":\"up\"}}");
+  }
+
+  @Test
+  void metricsAreInPrometheusTextFormat() {
+    harness.login();
+    harness.loginAnswer("demo", "wrong");
+    var metrics = harness.get("/metrics");
+    assertThat(metrics.code()).isEqualTo(200);
+    assertThat(metrics.header("Content-Type"))
+        .isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(metrics.body())
+        .contains("tokenpair_login_total{outcome=\"ok\"} 1\n")
+        .contains("tokenpair_login_total{outcome=\"invalid_credentials\"} 1\n")
+        .contains("tokenpair_refresh_total{outcome=\"ok\"} 0\n")
+        .contains("tokenpair_active_sessions 1\n")
+        .contains("tokenpair_http_request_duration_seconds_count{route=\"login\"} 2\n");
+  }
+
+  @Test
+  void unknownPathIs404Envelope() {
+    var answer = harness.get("/nope");
+    assertThat(answer.code()).isEqualTo(404);
+    assertThat(answer.body())
+        .isEqualTo("{\"code\":404,\"error\":\"not_found\",\"message\":\"No such endpoint.\"}");
+  }
+
+  @Test
+  void wrongMethodIs405WithAllow() {
+    var post =
+        harness.execute(
+            harness.request("/api/me").post(RequestBody.create("{}", Harness.JSON)).build());
+    assertThat(post.code()).isEqualTo(405);
+    assertThat(post.header("Allow")).isEqualTo("GET");
+  }
+
+  @Test
+  void malformedJsonIs400() {
+    var answer = postLogin(RequestBody.create("{\"username\": ", Harness.JSON));
+    assertThat(answer.code()).isEqualTo(400);
+    assertThat(answer.body())
+        .isEqualTo(
+            "{\"code\":400,\"error\":\"invalid_request\",\"message\":\"The request body is not"
+                + " valid JSON.\"}");
+  }
+
+  @Test
+  void jsonThatIsNotAnObjectIs400() {
+    for (var body : new String[] {"[]", "\"x\"", "null", ""}) {
+      assertThat(postLogin(RequestBody.create(body, Harness.JSON)).code()).as(body).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void trailingGarbageAndDuplicateKeysAre400() {
+    var trailing = "{\"username\":\"demo\",\"password\":\"demo-password\"} x";
+    var duplicate = "{\"username\":\"demo\",\"username\":\"x\",\"password\":\"demo-password\"}";
+    assertThat(postLogin(RequestBody.create(trailing, Harness.JSON)).code()).isEqualTo(400);
+    assertThat(postLogin(RequestBody.create(duplicate, Harness.JSON)).code()).isEqualTo(400);
+  }
+
+  @Test
+  void nonStringFieldIs400() {
+    var answer = postLogin(RequestBody.create("{\"username\":1,\"password\":\"x\"}", Harness.JSON));
+    assertThat(answer.code()).isEqualTo(400);
+    assertThat(answer.json().get("message").asText())
+        .isEqualTo("The field username must be a string.");
+  }
+
+  @Test
+  void wrongContentTypeIs415() {
+    var answer =
+        postLogin(
+            RequestBody.create(
+                "username=demo&password=demo-password",
+                MediaType.get("application/x-www-form-urlencoded")));
+    assertThat(answer.code()).isEqualTo(415);
+    assertThat(answer.json().get("error").asText()).isEqualTo("unsupported_media_type");
+  }
+
+  @Test
+  void bodyOver16KibIs413() {
+    var big = "{\"username\":\"" + "a".repeat(16 * 1024) + "\",\"password\":\"x\"}";
+    var answer = postLogin(RequestBody.create(big, Harness.JSON));
+    assertThat(answer.code()).isEqualTo(413);
+    assertThat(answer.json().get("error").asText()).isEqualTo("payload_too_large");
+  }
+
+  @Test
+  void bodyOf16KibExactlyIsRead() {
+    var prefix = "{\"username\":\"demo\",\"password\":\"";
+    var suffix = "\"}";
+    var padded = prefix + "p".repeat(16 * 1024 - prefix.length() - suffix.length()) + suffix;
+    assertThat(padded).hasSize(16 * 1024);
+    assertThat(postLogin(RequestBody.create(padded, Harness.JSON)).code()).isEqualTo(401);
+  }
+
+  @Test
+  void preflightFromAnAllowedOriginIsAnswered() {
+    var answer =
+        harness.execute(
+            harness
+                .request("/auth/refresh")
+                .method("OPTIONS", null)
+                .header("Origin", "http://localhost:5173")
+                .header("Access-Control-Request-Method", "POST")
+                .build());
+    assertThat(answer.code()).isEqualTo(204);
+    assertThat(answer.header("Access-Control-Allow-Origin")).isEqualTo("http://localhost:5173");
+    assertThat(answer.header("Access-Control-Allow-Credentials")).isEqualTo("true");
+    assertThat(answer.header("Access-Control-Allow-Methods")).isEqualTo("POST, OPTIONS");
+    assertThat(answer.header("Access-Control-Allow-Headers"))
+        .isEqualTo("Authorization, Content-Type");
+    assertThat(answer.header("Vary")).isEqualTo("Origin");
+  }
+
+  @Test
+  void preflightFromAForeignOriginIs403WithoutCorsHeaders() {
+    var answer =
+        harness.execute(
+            harness
+                .request("/api/me")
+                .method("OPTIONS", null)
+                .header("Origin", "https://evil.example")
+                .header("Access-Control-Request-Method", "GET")
+                .build());
+    assertThat(answer.code()).isEqualTo(403);
+    assertThat(answer.header("Access-Control-Allow-Origin")).isNull();
+    assertThat(answer.header("Access-Control-Allow-Credentials")).isNull();
+  }
+
+  @Test
+  void arbitraryOriginIsNeverEchoed() {
+    var pair = harness.login();
+    var answer =
+        harness.execute(
+            harness
+                .request("/api/me")
+                .header("Authorization", "Bearer " + pair.accessToken())
+                .header("Origin", "https://evil.example")
+                .build());
+    assertThat(answer.code()).isEqualTo(200);
+    assertThat(answer.header("Access-Control-Allow-Origin")).isNull();
+    assertThat(answer.header("Vary")).isEqualTo("Origin");
+  }
+
+  @Test
+  void foreignOriginCannotLogIn() {
+    var answer =
+        harness.execute(
+            harness
+                .request("/auth/login")
+                .header("Origin", "null")
+                .post(
+                    RequestBody.create(
+                        "{\"username\":\"demo\",\"password\":\"demo-password\"}", Harness.JSON))
+                .build());
+    assertThat(answer.code()).isEqualTo(403);
+    assertThat(answer.header("Set-Cookie")).isNull();
+  }
+}

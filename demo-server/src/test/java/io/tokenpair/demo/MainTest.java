@@ -1,0 +1,72 @@
+package io.tokenpair.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tokenpair.demo.DemoConfig.CaptchaMode;
+import io.tokenpair.demo.DemoConfig.SecureCookie;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Main.run(
+        args,
+        Map.of(),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void badFlagExitsWith2AndExplainsOnStderr() {
+    assertThat(run("--captcha", "maybe")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .isEqualTo(
+            "demo-server: Flag --captcha must be one of on|reveal|off, got 'maybe'.\n"
+                + "Run with --help to list the flags.\n");
+    assertThat(out.size()).isZero();
+  }
+
+  @Test
+  void helpExitsWith0AndPrintsUsage() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("Usage: java -jar demo-server.jar");
+  }
+
+  @Test
+  void bannerStartsWithTheUrlThenTheUserAndACurlExample() {
+    var lines = Main.banner(DemoConfig.builder().build(), "http://127.0.0.1:8080");
+    assertThat(lines.get(0)).isEqualTo("tokenpair demo-server listening on http://127.0.0.1:8080");
+    assertThat(lines.get(1)).startsWith("user: demo / demo-password");
+    assertThat(lines.get(3))
+        .isEqualTo(
+            "  curl -s http://127.0.0.1:8080/auth/captcha    # note captcha_id, read the image");
+  }
+
+  @Test
+  void bannerWarnsAboutEachDemoConvenience() {
+    var config =
+        DemoConfig.builder().captcha(CaptchaMode.REVEAL).secureCookie(SecureCookie.FALSE).build();
+    var warnings =
+        Main.banner(config, "http://127.0.0.1:8080").stream()
+            .filter(l -> l.startsWith("WARNING:"))
+            .toList();
+    assertThat(warnings).hasSize(3);
+    assertThat(warnings.get(0)).startsWith("WARNING: random JWT secrets");
+    assertThat(warnings.get(1)).startsWith("WARNING: --captcha reveal");
+    assertThat(warnings.get(2)).startsWith("WARNING: --secure-cookie false");
+  }
+
+  @Test
+  void bannerNeverPrintsAUserSuppliedPassword() {
+    var config = DemoConfig.builder().user("alice", "hunter2").build();
+    assertThat(String.join("\n", Main.banner(config, "http://x")))
+        .contains("alice")
+        .doesNotContain("hunter2");
+  }
+}
