@@ -230,6 +230,24 @@ public final class TokenServerDispatcher extends Dispatcher {
     return count;
   }
 
+  /**
+   * Blocks until at least {@code count} requests for {@code path} have arrived (they may still be
+   * waiting for their answer, as held refreshes do), or the timeout passes.
+   *
+   * @return true if the count was reached, false on timeout.
+   * @throws InterruptedException if the thread is interrupted while it waits.
+   */
+  public synchronized boolean awaitRequestCount(String path, int count, long timeout, TimeUnit unit)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    while (requestCount(path) < count) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) return false;
+      TimeUnit.NANOSECONDS.timedWait(this, remaining);
+    }
+    return true;
+  }
+
   /** Returns every request received so far, in arrival order. */
   public synchronized List<RecordedRequest> requests() {
     return Collections.unmodifiableList(new ArrayList<>(requests));
@@ -252,6 +270,7 @@ public final class TokenServerDispatcher extends Dispatcher {
     String path = request.getUrl().encodedPath();
     synchronized (this) {
       requests.add(request);
+      notifyAll();
     }
     if (path.equals(loginPath))
       return "POST".equals(request.getMethod()) ? login(request) : notAllowed();

@@ -236,8 +236,9 @@ final class TokenServerDispatcherTest {
                 throw new RuntimeException(e);
               }
             });
-    while (tokens.refreshCount() == 0) Thread.yield();
+    assertThat(tokens.awaitRequestCount("/auth/refresh", 1, 5, TimeUnit.SECONDS)).isTrue();
     assertThat(pending).isNotDone();
+    assertThat(tokens.awaitRequestCount("/auth/refresh", 2, 10, TimeUnit.MILLISECONDS)).isFalse();
     tokens.releaseRefreshes();
     assertThat(pending.get()).isEqualTo(200);
   }
