@@ -15,10 +15,15 @@ import java.io.IOException;
 public final class AuthResponseException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** The HTTP status code. */
   private final int code;
+
+  /** The envelope's {@code error} field, or null. */
   private final String error;
 
   /**
+   * Creates an exception for a response with an unexpected status.
+   *
    * @param operation what failed, such as {@code "Login"}.
    * @param code the HTTP status code.
    * @param error the envelope's {@code error} field, or null.
@@ -29,12 +34,20 @@ public final class AuthResponseException extends IOException {
     this.error = error;
   }
 
-  /** Returns the HTTP status code of the response. */
+  /**
+   * Returns the HTTP status code of the response.
+   *
+   * @return the status, such as 401.
+   */
   public int code() {
     return code;
   }
 
-  /** Returns the {@code error} field of the response's JSON body, or null when it had none. */
+  /**
+   * Returns the {@code error} field of the response's JSON body, or null when it had none.
+   *
+   * @return the error code, such as {@code invalid_credentials}, or null.
+   */
   public String error() {
     return error;
   }

@@ -111,7 +111,11 @@ public final class FileSessionStore implements SessionStore {
     return new FileSessionStore(file, false, null);
   }
 
-  /** Returns the file this store writes. */
+  /**
+   * Returns the file this store writes.
+   *
+   * @return the absolute file.
+   */
   public File file() {
     return file;
   }

@@ -53,7 +53,11 @@ public final class TokenPairAuth {
     this.authenticator = new BearerAuthenticator(session);
   }
 
-  /** Returns a new builder. */
+  /**
+   * Returns a new builder.
+   *
+   * @return a new builder.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -70,6 +74,7 @@ public final class TokenPairAuth {
    * connection pool and the dispatcher with the clients that {@code builder} builds. Add your own
    * interceptors before calling this method if the auth calls should see them.
    *
+   * @param builder the builder of the client that should be signed in.
    * @return {@code builder}, for chaining.
    * @throws IllegalStateException if this session is already installed on {@code builder}.
    */
@@ -117,7 +122,11 @@ public final class TokenPairAuth {
     session.logout();
   }
 
-  /** Returns the current access token, or null when signed out. Treat it as a secret. */
+  /**
+   * Returns the current access token, or null when signed out. Treat it as a secret.
+   *
+   * @return the token, or null.
+   */
   public String accessToken() {
     return session.currentState().token;
   }
@@ -133,7 +142,12 @@ public final class TokenPairAuth {
     session.setAccessToken(accessToken);
   }
 
-  /** Returns a copy of {@code request} that this session neither authorizes nor refreshes for. */
+  /**
+   * Returns a copy of {@code request} that this session neither authorizes nor refreshes for.
+   *
+   * @param request the request to copy.
+   * @return the marked copy.
+   */
   public static Request withoutAuth(Request request) {
     return request.newBuilder().tag(SkipAuth.class, SkipAuth.INSTANCE).build();
   }
@@ -173,13 +187,21 @@ public final class TokenPairAuth {
     /**
      * The API's base URL, ending in {@code /}. The bearer is sent only to its scheme, host and
      * port; the auth paths resolve against it.
+     *
+     * @param baseUrl the base URL.
+     * @return this builder.
      */
     public Builder baseUrl(String baseUrl) {
       if (baseUrl == null) throw new NullPointerException("baseUrl == null");
       return baseUrl(HttpUrl.get(baseUrl));
     }
 
-    /** Same as {@link #baseUrl(String)}. */
+    /**
+     * Same as {@link #baseUrl(String)}.
+     *
+     * @param baseUrl the base URL.
+     * @return this builder.
+     */
     public Builder baseUrl(HttpUrl baseUrl) {
       if (baseUrl == null) throw new NullPointerException("baseUrl == null");
       java.util.List<String> segments = baseUrl.pathSegments();
@@ -192,14 +214,24 @@ public final class TokenPairAuth {
       return this;
     }
 
-    /** The refresh endpoint, relative to the base URL. Default {@code auth/refresh}. */
+    /**
+     * The refresh endpoint, relative to the base URL. Default {@code auth/refresh}.
+     *
+     * @param refreshPath the path.
+     * @return this builder.
+     */
     public Builder refreshPath(String refreshPath) {
       if (refreshPath == null) throw new NullPointerException("refreshPath == null");
       this.refreshPath = refreshPath;
       return this;
     }
 
-    /** The logout endpoint, relative to the base URL. Default {@code auth/logout}. */
+    /**
+     * The logout endpoint, relative to the base URL. Default {@code auth/logout}.
+     *
+     * @param logoutPath the path.
+     * @return this builder.
+     */
     public Builder logoutPath(String logoutPath) {
       if (logoutPath == null) throw new NullPointerException("logoutPath == null");
       this.logoutPath = logoutPath;
@@ -211,6 +243,8 @@ public final class TokenPairAuth {
      * {@code /data/access_token}.
      *
      * @throws IllegalArgumentException if {@code pointer} is not a valid JSON Pointer.
+     * @param pointer a JSON Pointer such as {@code /data/access_token}.
+     * @return this builder.
      */
     public Builder accessTokenPointer(String pointer) {
       this.accessTokenPointer = pointer(pointer, "accessTokenPointer");
@@ -220,13 +254,21 @@ public final class TokenPairAuth {
     /**
      * Where the access token sits in the login response. Defaults to the {@link
      * #accessTokenPointer}.
+     *
+     * @param pointer a JSON Pointer such as {@code /data/access_token}.
+     * @return this builder.
      */
     public Builder loginTokenPointer(String pointer) {
       this.loginTokenPointer = pointer(pointer, "loginTokenPointer");
       return this;
     }
 
-    /** The HTTP statuses that mean "access token expired". Default 401 and 419. */
+    /**
+     * The HTTP statuses that mean "access token expired". Default 401 and 419.
+     *
+     * @param codes the statuses, each from 400 to 599.
+     * @return this builder.
+     */
     public Builder expiredStatusCodes(int... codes) {
       if (codes == null) throw new NullPointerException("codes == null");
       if (codes.length == 0) throw new IllegalArgumentException("expiredStatusCodes is empty");
@@ -242,6 +284,10 @@ public final class TokenPairAuth {
     /**
      * How long a fresh token is reused for late failures without refreshing again. Default 300 ms;
      * 0 disables.
+     *
+     * @param duration the duration, 0 or more.
+     * @param unit the unit of {@code duration}.
+     * @return this builder.
      */
     public Builder graceWindow(long duration, TimeUnit unit) {
       this.graceWindowNanos = unit(unit).toNanos(nonNegative(duration, "graceWindow"));
@@ -252,6 +298,10 @@ public final class TokenPairAuth {
      * Refreshes a JWT access token this long before its {@code exp} (at most half its lifetime), so
      * that calls never meet an expired token. Default 30 s; 0 turns proactive refresh off. Opaque
      * tokens are refreshed on failure only.
+     *
+     * @param duration the duration, 0 or more.
+     * @param unit the unit of {@code duration}.
+     * @return this builder.
      */
     public Builder refreshAhead(long duration, TimeUnit unit) {
       this.refreshAheadMillis = unit(unit).toMillis(nonNegative(duration, "refreshAhead"));
@@ -261,6 +311,10 @@ public final class TokenPairAuth {
     /**
      * The time limit of each refresh, login and logout call, and of each wait for a refresh.
      * Default 10 s.
+     *
+     * @param duration the duration, 0 or more.
+     * @param unit the unit of {@code duration}.
+     * @return this builder.
      */
     public Builder refreshTimeout(long duration, TimeUnit unit) {
       long millis = unit(unit).toMillis(nonNegative(duration, "refreshTimeout"));
@@ -269,7 +323,12 @@ public final class TokenPairAuth {
       return this;
     }
 
-    /** The name of the refresh cookie. Default {@code rt}. */
+    /**
+     * The name of the refresh cookie. Default {@code rt}.
+     *
+     * @param name the cookie name.
+     * @return this builder.
+     */
     public Builder refreshCookieName(String name) {
       if (name == null) throw new NullPointerException("name == null");
       if (name.isEmpty()) throw new IllegalArgumentException("refreshCookieName is empty");
@@ -277,7 +336,12 @@ public final class TokenPairAuth {
       return this;
     }
 
-    /** Where the access token lives. Default: {@link TokenStore#inMemory()}. */
+    /**
+     * Where the access token lives. Default: {@link TokenStore#inMemory()}.
+     *
+     * @param tokenStore the store.
+     * @return this builder.
+     */
     public Builder tokenStore(TokenStore tokenStore) {
       if (tokenStore == null) throw new NullPointerException("tokenStore == null");
       this.tokenStore = tokenStore;
@@ -287,6 +351,9 @@ public final class TokenPairAuth {
     /**
      * Where the cookies, including the refresh cookie, live. Default: {@link
      * CookieStore#inMemory()}.
+     *
+     * @param cookieStore the store.
+     * @return this builder.
      */
     public Builder cookieStore(CookieStore cookieStore) {
       if (cookieStore == null) throw new NullPointerException("cookieStore == null");
@@ -299,6 +366,9 @@ public final class TokenPairAuth {
      * {@link FileSessionStore}: refreshes then take its lock and re-read it, so that processes
      * never refresh with a refresh token another process has already used. Replaces {@link
      * #tokenStore} and {@link #cookieStore}.
+     *
+     * @param sessionStore the store.
+     * @return this builder.
      */
     public Builder sessionStore(SessionStore sessionStore) {
       if (sessionStore == null) throw new NullPointerException("sessionStore == null");
@@ -307,7 +377,12 @@ public final class TokenPairAuth {
       return this;
     }
 
-    /** Observes refreshes and the end of the session. Default: {@link SessionListener#NONE}. */
+    /**
+     * Observes refreshes and the end of the session. Default: {@link SessionListener#NONE}.
+     *
+     * @param listener the listener.
+     * @return this builder.
+     */
     public Builder listener(SessionListener listener) {
       if (listener == null) throw new NullPointerException("listener == null");
       this.listener = listener;
@@ -323,6 +398,7 @@ public final class TokenPairAuth {
      * Returns a new {@link TokenPairAuth}.
      *
      * @throws IllegalStateException if no base URL was set.
+     * @return the new session.
      */
     public TokenPairAuth build() {
       if (baseUrl == null) throw new IllegalStateException("Base URL required.");

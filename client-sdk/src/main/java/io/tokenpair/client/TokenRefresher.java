@@ -45,6 +45,7 @@ public final class TokenRefresher {
      * Returns a new access token, never null. Called on the refresher's own thread, never twice at
      * once.
      *
+     * @return the new token.
      * @throws IOException when no token could be obtained; every waiting caller receives it as the
      *     cause of its own exception.
      */
@@ -116,7 +117,12 @@ public final class TokenRefresher {
     this.clock = clock;
   }
 
-  /** Same as {@code tryRefresh(null)}: the faithful port of the original. */
+  /**
+   * Same as {@code tryRefresh(null)}: the faithful port of the original.
+   *
+   * @return the new token, never null.
+   * @throws IOException as {@link #tryRefresh(String)}.
+   */
   public String tryRefresh() throws IOException {
     return tryRefresh(null);
   }
@@ -166,7 +172,11 @@ public final class TokenRefresher {
     lastToken = null;
   }
 
-  /** Returns true while a refresh is in flight. */
+  /**
+   * Returns true while a refresh is in flight.
+   *
+   * @return whether a refresh runs now.
+   */
   public synchronized boolean isRefreshing() {
     return running != null;
   }
