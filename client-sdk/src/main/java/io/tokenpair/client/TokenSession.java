@@ -254,7 +254,13 @@ final class TokenSession {
   }
 
   private Closeable lockStore() throws IOException {
-    return shared != null ? shared.lock() : SessionCookieJar.NO_LOCK;
+    if (shared == null) return SessionCookieJar.NO_LOCK;
+    try {
+      return shared.lock();
+    } catch (IOException e) {
+      if (!(e instanceof InterruptedIOException)) listener.onStorageError(e);
+      throw e;
+    }
   }
 
   /** Replaces the token by the app's decision; an in-flight refresh will not overwrite it. */
