@@ -43,7 +43,7 @@ import okhttp3.Request;
  * clients built with {@link #install}.
  */
 public final class TokenPairAuth {
-  private final TokenSession session;
+  final TokenSession session;
   private final BearerInterceptor interceptor;
   private final BearerAuthenticator authenticator;
 

@@ -296,6 +296,12 @@ final class TokenSession {
         String adopted = adoptSharedToken(startGeneration, before);
         if (adopted != null) return adopted;
       }
+      if (before.token == null && !cookieJar.has(refreshCookieName, refreshUrl)) {
+        // A caller that looked before the previous refresh ended the session: nothing to refresh
+        // with, and the
+        // session's end was already announced.
+        throw new IOException("There is no session to refresh.");
+      }
       return refreshOverNetwork(startGeneration);
     }
   }

@@ -283,6 +283,23 @@ final class TokenPairAuthTest {
     assertThat(requestsTo("/api/me").get(0).getHeaders().get("Authorization")).isNull();
   }
 
+  @Test
+  void callerThatLookedBeforeTheSessionEndedDoesNotRefreshOrAnnounceItAgain() throws Exception {
+    String token = signIn();
+    tokens.expireAccessToken();
+    tokens.refreshStatus = 401;
+    assertThat(status("/api/me")).isEqualTo(401); // The refresh is refused: the session ends.
+    assertThat(listener.expired).hasValue(1);
+
+    // A caller that read the old token just before that refresh ended the session asks only now.
+    clock.advance(1, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> auth.session.refresher.tryRefresh(token))
+        .isInstanceOf(IOException.class)
+        .hasRootCauseMessage("There is no session to refresh.");
+    assertThat(tokens.refreshCalls).hasValue(1);
+    assertThat(listener.expired).hasValue(1);
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {400, 403})
   void refreshAnswering400Or403AlsoEndsTheSession(int code) throws Exception {
