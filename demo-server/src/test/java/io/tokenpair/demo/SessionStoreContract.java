@@ -42,7 +42,7 @@ abstract class SessionStoreContract {
 
   @AfterEach
   void closeStore() {
-    store.close();
+    if (store != null) store.close(); // null when the test was skipped while opening it
   }
 
   void startSession() {
