@@ -159,6 +159,7 @@ public final class JdbcSessionStore implements SessionStore {
           case POSTGRESQL -> {
             var properties = new Properties(); // the URL's own parameters take precedence
             properties.setProperty("connectTimeout", "5");
+            properties.setProperty("socketTimeout", "15"); // a hung database fails the request
             properties.setProperty("ApplicationName", "tokenpair demo-server");
             yield new JdbcSessionStore(
                 new ConnectionPool(spec.jdbcUrl(), properties, 8, LOCK_TIMEOUT_MILLIS), false);
