@@ -42,6 +42,10 @@ public final class ConfigParser {
         --secure-cookie auto|true|false
                                  Secure attribute on the rt cookie (auto: when over TLS or
                                  X-Forwarded-Proto: https)
+        --store memory|sqlite:PATH|jdbc:postgresql://HOST[:PORT]/DB?user=U&password=P
+                                 where sessions live (memory: they end with the process);
+                                 sqlite:PATH survives restarts, PostgreSQL is shared by several
+                                 instances. Prefer TOKENPAIR_STORE for a URL with a password.
         --help                   print this help
 
       Durations: 500ms, 3s, 15m, 2h, 15d. Every flag also reads TOKENPAIR_<NAME>, for example
@@ -60,7 +64,8 @@ public final class ConfigParser {
           "rotation-grace",
           "user",
           "cors-origin",
-          "secure-cookie");
+          "secure-cookie",
+          "store");
   private static final List<String> REPEATABLE = List.of("user", "cors-origin");
 
   private ConfigParser() {}
@@ -163,6 +168,7 @@ public final class ConfigParser {
         b.user(value.substring(0, colon), value.substring(colon + 1));
       }
       case "cors-origin" -> b.corsOrigin(parseOrigin(value));
+      case "store" -> b.store(StoreSpec.parse(value));
       default -> throw unknownFlag(flag);
     }
   }

@@ -34,6 +34,8 @@ public record DemoConfig(
     int maxFailuresPerIp,
     Duration throttleWindow,
     int threads,
+    StoreSpec store,
+    Duration purgeInterval,
     Clock clock) {
 
   /** OWASP's recommendation for PBKDF2WithHmacSHA256 (Password Storage Cheat Sheet). */
@@ -71,6 +73,8 @@ public record DemoConfig(
     Objects.requireNonNull(refreshSecret, "refreshSecret == null");
     Objects.requireNonNull(throttleWindow, "throttleWindow == null");
     Objects.requireNonNull(clock, "clock == null");
+    Objects.requireNonNull(store, "store == null");
+    Objects.requireNonNull(purgeInterval, "purgeInterval == null");
     if (port < 0 || port > 65_535) throw new IllegalArgumentException("port out of range: " + port);
     if (accessTtl.isNegative() || accessTtl.isZero()) {
       throw new IllegalArgumentException("accessTtl must be positive.");
@@ -93,6 +97,9 @@ public record DemoConfig(
     }
     if (passwordIterations < 1) throw new IllegalArgumentException("passwordIterations < 1");
     if (threads < 1) throw new IllegalArgumentException("threads < 1");
+    if (purgeInterval.isNegative()) {
+      throw new IllegalArgumentException("purgeInterval must not be negative.");
+    }
     users = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(users));
     corsOrigins = List.copyOf(corsOrigins);
     accessSecret = accessSecret.clone();
@@ -134,6 +141,8 @@ public record DemoConfig(
     b.maxFailuresPerIp = maxFailuresPerIp;
     b.throttleWindow = throttleWindow;
     b.threads = threads;
+    b.store = store;
+    b.purgeInterval = purgeInterval;
     b.clock = clock;
     return b;
   }
@@ -164,6 +173,10 @@ public record DemoConfig(
         + (secretsGenerated ? "random" : "from environment")
         + ", passwordIterations="
         + passwordIterations
+        + ", store="
+        + store
+        + ", purgeInterval="
+        + purgeInterval
         + "]";
   }
 
@@ -197,6 +210,8 @@ public record DemoConfig(
     private int maxFailuresPerIp = 20;
     private Duration throttleWindow = Duration.ofMinutes(15);
     private int threads = 16;
+    private StoreSpec store = StoreSpec.MEMORY;
+    private Duration purgeInterval = Duration.ofMinutes(10);
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -285,6 +300,18 @@ public record DemoConfig(
       return this;
     }
 
+    /** Where sessions live; {@link StoreSpec#MEMORY} by default. */
+    public Builder store(StoreSpec store) {
+      this.store = store;
+      return this;
+    }
+
+    /** How often expired and revoked sessions are deleted (10 minutes); zero never. */
+    public Builder purgeInterval(Duration purgeInterval) {
+      this.purgeInterval = purgeInterval;
+      return this;
+    }
+
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -315,6 +342,8 @@ public record DemoConfig(
           maxFailuresPerIp,
           throttleWindow,
           threads,
+          store,
+          purgeInterval,
           clock);
     }
 

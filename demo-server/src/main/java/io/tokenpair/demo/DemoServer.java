@@ -5,12 +5,15 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The demo backend on the JDK's {@code com.sun.net.httpserver}: routing only, the rules live in the
  * services it wires together. Usable in-process: {@code new DemoServer(config).start()}, then
- * {@link #baseUrl()}, then {@link #stop()}.
+ * {@link #baseUrl()}, then {@link #stop()}. While it runs, a daemon thread purges expired and
+ * revoked sessions every {@link DemoConfig#purgeInterval()}.
  *
  * <p>Not thread-safe for start and stop; request handling is.
  */
@@ -36,8 +40,10 @@ public final class DemoServer implements AutoCloseable {
   private final Metrics metrics;
   private final OriginPolicy origins;
   private final Map<String, Route> routes = new LinkedHashMap<>();
+  private final boolean ownsSessions;
   private HttpServer server;
   private ExecutorService executor;
+  private ScheduledExecutorService purger;
 
   @FunctionalInterface
   private interface Handler {
@@ -55,13 +61,25 @@ public final class DemoServer implements AutoCloseable {
     }
   }
 
+  /**
+   * A server on the store {@link DemoConfig#store()} names, which it opens now and closes on {@link
+   * #stop()}.
+   *
+   * @throws SessionStoreException when that store cannot be opened
+   */
   public DemoServer(DemoConfig config) {
-    this(config, new InMemorySessionStore());
+    this(config, SessionStore.open(config.store()), true);
   }
 
+  /** A server on {@code sessions}, which stays open after {@link #stop()}: the caller owns it. */
   public DemoServer(DemoConfig config, SessionStore sessions) {
+    this(config, sessions, false);
+  }
+
+  private DemoServer(DemoConfig config, SessionStore sessions, boolean ownsSessions) {
     this.config = Objects.requireNonNull(config, "config == null");
     this.sessions = Objects.requireNonNull(sessions, "sessions == null");
+    this.ownsSessions = ownsSessions;
     var clock = config.clock();
     var tokens = new TokenService(config.accessSecret(), config.refreshSecret(), clock);
     var users = new UserDirectory(config.users(), new PasswordHasher(config.passwordIterations()));
@@ -117,15 +135,51 @@ public final class DemoServer implements AutoCloseable {
     http.start();
     this.server = http;
     this.executor = pool;
+    schedulePurge();
     return this;
   }
 
-  /** Stops serving at once and releases the port. Safe to call twice. */
+  private void schedulePurge() {
+    var interval = config.purgeInterval().toMillis();
+    if (interval <= 0) return;
+    purger =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              var t = new Thread(r, "tokenpair-purge");
+              t.setDaemon(true);
+              return t;
+            });
+    purger.scheduleWithFixedDelay(this::purge, interval, interval, TimeUnit.MILLISECONDS);
+  }
+
+  /** One purge; a failure is reported and the next run tries again. */
+  private void purge() {
+    try {
+      sessions.purge(config.clock().instant());
+    } catch (RuntimeException e) {
+      var why = e instanceof SessionStoreException s ? describe(s) : e.getClass().getName();
+      System.err.println("demo-server: session purge failed: " + why);
+    }
+  }
+
+  /**
+   * Stops serving at once, releases the port, stops the purge and closes the session store this
+   * server opened. Safe to call twice.
+   */
   public void stop() {
     if (server == null) return;
     server.stop(0);
     executor.shutdownNow();
     server = null;
+    if (purger != null) {
+      purger.shutdownNow();
+      try {
+        purger.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (ownsSessions) sessions.close();
   }
 
   @Override
@@ -162,6 +216,11 @@ public final class DemoServer implements AutoCloseable {
     return metrics;
   }
 
+  /** The purge scheduler while started with a positive interval, else null. */
+  ScheduledExecutorService purger() {
+    return purger;
+  }
+
   private void handle(HttpExchange ex) {
     long start = System.nanoTime();
     var route = routes.get(ex.getRequestURI().getRawPath());
@@ -170,13 +229,22 @@ public final class DemoServer implements AutoCloseable {
       dispatch(ex, route);
     } catch (ApiException e) {
       sendError(ex, e);
+    } catch (SessionStoreException e) {
+      // The database is down or too busy: transient, the client retries.
+      System.err.println(
+          "demo-server: session store unavailable on " + routeName + ": " + describe(e));
+      sendError(
+          ex,
+          new ApiException(503, "store_unavailable", "Sessions are unavailable. Try again.")
+              .header("Retry-After", "1"));
     } catch (RuntimeException | IOException e) {
       // Never a stack trace to the client; the type only, no message, to stderr.
       System.err.println("demo-server: internal error on " + routeName + ": " + e.getClass());
       sendError(ex, new ApiException(500, "internal_error", "Internal error."));
     } finally {
-      ex.close();
+      // Observed before the close that releases the client, so its next call sees this one.
       metrics.observe(routeName, System.nanoTime() - start);
+      ex.close();
     }
   }
 
@@ -209,6 +277,13 @@ public final class DemoServer implements AutoCloseable {
 
   private void metrics(HttpExchange ex) throws IOException {
     Http.sendText(ex, 200, Metrics.CONTENT_TYPE, metrics.render());
+  }
+
+  /** The failure's type and SQLState, never its message (it may name the database). */
+  static String describe(SessionStoreException e) {
+    var cause = e.getCause() == null ? e : e.getCause();
+    var state = cause instanceof SQLException sql ? " (SQLState " + sql.getSQLState() + ")" : "";
+    return cause.getClass().getName() + state;
   }
 
   private static void sendError(HttpExchange ex, ApiException e) {

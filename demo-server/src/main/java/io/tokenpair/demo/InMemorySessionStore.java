@@ -88,4 +88,21 @@ public final class InMemorySessionStore implements SessionStore {
     sessions.values().removeIf(s -> s.isExpired(now));
     return sessions.size();
   }
+
+  @Override
+  public int purge(Instant now) {
+    int removed = 0;
+    for (var entry : sessions.entrySet()) {
+      var session = entry.getValue();
+      if (session.isExpired(now) && sessions.remove(entry.getKey(), session)) removed++;
+    }
+    return removed;
+  }
+
+  /** Sessions held, expired ones included, plus the used jtis they hold. */
+  int storedRows() {
+    int rows = 0;
+    for (var session : sessions.values()) rows += 1 + session.usedJtis().size();
+    return rows;
+  }
 }

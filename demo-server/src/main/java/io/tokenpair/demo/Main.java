@@ -41,7 +41,20 @@ public final class Main {
       err.println("Run with --help to list the flags.");
       return 2;
     }
-    var server = new DemoServer(config);
+    DemoServer server;
+    try {
+      server = new DemoServer(config);
+    } catch (SessionStoreException e) {
+      err.println(
+          "demo-server: cannot open the session store "
+              + config.store()
+              + ": "
+              + DemoServer.describe(e)
+              + (e.getCause() == null
+                  ? ""
+                  : " " + StoreSpec.mask(String.valueOf(e.getCause().getMessage()))));
+      return 1;
+    }
     try {
       server.start();
     } catch (IOException e) {
@@ -102,6 +115,7 @@ public final class Main {
     lines.add("  curl -s -H 'Authorization: Bearer <access_token>' " + baseUrl + "/api/me");
     lines.add("  curl -s -b jar.txt -c jar.txt -X POST " + baseUrl + "/auth/refresh");
     lines.add("  curl -s -b jar.txt -c jar.txt -X POST " + baseUrl + "/auth/logout");
+    lines.add(storeLine(config.store()));
 
     if (config.secretsGenerated()) {
       lines.add(
@@ -127,5 +141,14 @@ public final class Main {
               + " iterations, fewer than OWASP's 600000.");
     }
     return lines;
+  }
+
+  /** Which session store is in use; a password in its URL is masked. */
+  static String storeLine(StoreSpec store) {
+    return switch (store.kind()) {
+      case MEMORY -> "sessions: in memory, lost on restart (--store sqlite:PATH keeps them)";
+      case SQLITE -> "sessions: " + store + " (durable, this machine)";
+      case POSTGRESQL -> "sessions: " + store + " (durable, shared by instances)";
+    };
   }
 }

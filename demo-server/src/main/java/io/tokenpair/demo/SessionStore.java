@@ -8,8 +8,11 @@ import java.util.Optional;
  * Sessions and their refresh-token families. Implementations must be safe for concurrent use, and
  * {@link #rotate} must consume a {@code jti} atomically: of N concurrent calls with the same
  * current {@code jti}, exactly one returns {@link Outcome#ROTATED}.
+ *
+ * <p>{@link #open} picks the implementation a {@link StoreSpec} names: {@link InMemorySessionStore}
+ * or {@link JdbcSessionStore} (SQLite, PostgreSQL).
  */
-public interface SessionStore {
+public interface SessionStore extends AutoCloseable {
 
   /** What {@link #rotate} did. */
   enum Outcome {
@@ -48,4 +51,28 @@ public interface SessionStore {
 
   /** The number of sessions active at {@code now}; expired ones are dropped on the way. */
   int activeCount(Instant now);
+
+  /**
+   * Deletes the sessions that expired by {@code now} or were revoked, with their used jtis, so the
+   * store stays bounded by the active sessions. {@link DemoServer} calls it periodically.
+   *
+   * @return the number of sessions deleted
+   */
+  int purge(Instant now);
+
+  /** Releases what the store holds (connections); the in-memory store holds nothing. */
+  @Override
+  default void close() {}
+
+  /**
+   * Opens the store {@code spec} names.
+   *
+   * @throws SessionStoreException when a database store cannot be opened
+   */
+  static SessionStore open(StoreSpec spec) {
+    return switch (spec.kind()) {
+      case MEMORY -> new InMemorySessionStore();
+      case SQLITE, POSTGRESQL -> JdbcSessionStore.open(spec);
+    };
+  }
 }

@@ -106,6 +106,39 @@ class ConfigParserTest {
   }
 
   @Test
+  void storeIsMemoryUnlessAFlagOrVariableNamesOne() {
+    assertThat(parse().store()).isEqualTo(StoreSpec.MEMORY);
+    assertThat(parse("--store", "sqlite:data/sessions.db").store())
+        .isEqualTo(new StoreSpec(StoreSpec.Kind.SQLITE, "data/sessions.db"));
+    var url = "jdbc:postgresql://db:5432/tokenpair?user=tp&password=s3cret";
+    assertThat(parse(Map.of("TOKENPAIR_STORE", url)).store())
+        .isEqualTo(new StoreSpec(StoreSpec.Kind.POSTGRESQL, url));
+    assertThat(parse(Map.of("TOKENPAIR_STORE", url), "--store=memory").store())
+        .isEqualTo(StoreSpec.MEMORY);
+  }
+
+  @Test
+  void unsupportedStoreIsRefusedWithoutEchoingAPassword() {
+    assertThatThrownBy(() -> parse("--store", "jdbc:mysql://db/x?user=u&password=s3cret"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "Flag --store must be memory, sqlite:PATH or"
+                + " jdbc:postgresql://HOST[:PORT]/DB?user=U&password=P, got"
+                + " 'jdbc:mysql://db/x?user=u&password=██'.");
+    assertThatThrownBy(() -> parse("--store", "sqlite:"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("Flag --store must be memory, sqlite:PATH");
+  }
+
+  @Test
+  void configToStringMasksTheStorePassword() {
+    var config = parse("--store", "jdbc:postgresql://db/tokenpair?password=s3cret&user=tp");
+    assertThat(config.toString())
+        .contains("store=jdbc:postgresql://db/tokenpair?password=██&user=tp")
+        .doesNotContain("s3cret");
+  }
+
+  @Test
   void secretsComeFromTheEnvironment() {
     var config = parse(Map.of("JWT_SECRET", A32, "JWT_REFRESH_SECRET", B32));
     assertThat(config.secretsGenerated()).isFalse();

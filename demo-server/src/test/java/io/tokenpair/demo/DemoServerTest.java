@@ -5,10 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Routing, envelopes, bad input, CORS and the operational endpoints. */
 class DemoServerTest {
@@ -37,6 +44,124 @@ class DemoServerTest {
       assertThat(socket.getLocalPort()).isEqualTo(port);
     }
     assertThatThrownBy(harness.server::port).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  @Timeout(10)
+  void purgesTheStoreOnItsIntervalEvenAfterAFailureUntilStopped() throws Exception {
+    var store = new ControllableStore();
+    store.failNextPurge = true;
+    var clock = new TestClock();
+    var config =
+        DemoConfig.builder().port(0).purgeInterval(Duration.ofMillis(5)).clock(clock).build();
+    var server = new DemoServer(config, store).start();
+    try {
+      assertThat(store.purges.poll(5, TimeUnit.SECONDS)).isEqualTo(clock.instant());
+      assertThat(store.purges.poll(5, TimeUnit.SECONDS))
+          .as("purged again after the failed run")
+          .isEqualTo(clock.instant());
+    } finally {
+      server.stop();
+    }
+    assertThat(server.purger().isTerminated()).isTrue();
+    assertThat(store.closed).as("a store passed in belongs to the caller").isFalse();
+  }
+
+  @Test
+  void noPurgeThreadWhenTheIntervalIsZero() throws IOException {
+    var config = DemoConfig.builder().port(0).purgeInterval(Duration.ZERO).build();
+    var server = new DemoServer(config, new InMemorySessionStore()).start();
+    try {
+      assertThat(server.purger()).isNull();
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Test
+  void unavailableStoreIs503WithRetryAfter() throws IOException {
+    var store = new ControllableStore();
+    store.down = true;
+    var config =
+        DemoConfig.builder().port(0).captcha(DemoConfig.CaptchaMode.OFF).passwordIterations(1_000);
+    var server = new DemoServer(config.build(), store).start();
+    try {
+      var login =
+          harness.execute(
+              new okhttp3.Request.Builder()
+                  .url(server.baseUrl() + "/auth/login")
+                  .post(
+                      RequestBody.create(
+                          "{\"username\":\"demo\",\"password\":\"demo-password\"}", Harness.JSON))
+                  .build());
+      assertThat(login.code()).isEqualTo(503);
+      assertThat(login.header("Retry-After")).isEqualTo("1");
+      assertThat(login.body())
+          .isEqualTo(
+              "{\"code\":503,\"error\":\"store_unavailable\","
+                  + "\"message\":\"Sessions are unavailable. Try again.\"}");
+    } finally {
+      server.stop();
+    }
+  }
+
+  /** An in-memory store that can fail on demand and records its purges. */
+  private static final class ControllableStore implements SessionStore {
+    final InMemorySessionStore delegate = new InMemorySessionStore();
+    final BlockingQueue<Instant> purges = new LinkedBlockingQueue<>();
+    volatile boolean down;
+    volatile boolean failNextPurge;
+    volatile boolean closed;
+
+    private void check() {
+      if (down) throw new SessionStoreException("down", new java.sql.SQLException("x", "08006"));
+    }
+
+    @Override
+    public void create(Session session) {
+      check();
+      delegate.create(session);
+    }
+
+    @Override
+    public Optional<Session> findActive(String sid, Instant now) {
+      check();
+      return delegate.findActive(sid, now);
+    }
+
+    @Override
+    public Rotation rotate(
+        String sid, String presentedJti, String newJti, Instant now, Duration grace) {
+      check();
+      return delegate.rotate(sid, presentedJti, newJti, now, grace);
+    }
+
+    @Override
+    public boolean revoke(String sid) {
+      check();
+      return delegate.revoke(sid);
+    }
+
+    @Override
+    public int activeCount(Instant now) {
+      check();
+      return delegate.activeCount(now);
+    }
+
+    @Override
+    public int purge(Instant now) {
+      purges.add(now);
+      if (failNextPurge) {
+        failNextPurge = false;
+        throw new SessionStoreException("purge failed", null);
+      }
+      return delegate.purge(now);
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
   }
 
   @Test

@@ -7,8 +7,10 @@ import io.tokenpair.demo.DemoConfig.SecureCookie;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -36,6 +38,41 @@ class MainTest {
   void helpExitsWith0AndPrintsUsage() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("Usage: java -jar demo-server.jar");
+  }
+
+  @Test
+  void bannerSaysWhichStoreHoldsTheSessionsAndMasksItsPassword() {
+    var memory = Main.banner(DemoConfig.builder().build(), "http://x");
+    assertThat(memory)
+        .contains("sessions: in memory, lost on restart (--store sqlite:PATH keeps them)");
+    var sqlite =
+        DemoConfig.builder().store(StoreSpec.sqlite(java.nio.file.Path.of("s.db"))).build();
+    assertThat(Main.banner(sqlite, "http://x"))
+        .contains("sessions: sqlite:s.db (durable, this machine)");
+    var pg =
+        DemoConfig.builder()
+            .store(StoreSpec.postgresql("jdbc:postgresql://db/tp?user=tp&password=s3cret"))
+            .build();
+    assertThat(Main.banner(pg, "http://x"))
+        .contains(
+            "sessions: jdbc:postgresql://db/tp?user=tp&password=██ (durable, shared by instances)");
+  }
+
+  @Test
+  void storeThatCannotBeOpenedExitsWith1AndSaysWhich(@TempDir Path dir) {
+    var url = "jdbc:postgresql://127.0.0.1:1/tokenpair?user=tp&password=s3cret";
+    assertThat(run("--port", "0", "--store", url)).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .startsWith(
+            "demo-server: cannot open the session store"
+                + " jdbc:postgresql://127.0.0.1:1/tokenpair?user=tp&password=██:"
+                + " org.postgresql.util.PSQLException (SQLState 08001)")
+        .doesNotContain("s3cret");
+    err.reset();
+    assertThat(run("--port", "0", "--store", "sqlite:" + dir)).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .startsWith("demo-server: cannot open the session store sqlite:" + dir + ": ");
+    assertThat(out.size()).isZero();
   }
 
   @Test
