@@ -315,7 +315,8 @@ public final class TokenServerDispatcher extends Dispatcher {
         return refreshRejected();
       }
       boolean withinGrace =
-          rt.equals(session.previousRefreshToken)
+          rotationGraceMillis > 0 // Without a grace, even a reuse in the same millisecond is reuse.
+              && rt.equals(session.previousRefreshToken)
               && clock.millis() - session.rotatedAtMillis <= rotationGraceMillis;
       if (!rt.equals(session.refreshToken) && !withinGrace) {
         reuseDetectedCount++;

@@ -189,6 +189,19 @@ final class TokenServerDispatcherTest {
   }
 
   @Test
+  void withoutGraceEvenAnImmediateReuseIsDetected() throws IOException {
+    MutableClock clock = new MutableClock(); // Frozen: the reuse comes in the same millisecond.
+    tokens = TokenServerDispatcher.builder().clock(clock).build();
+    server.setDispatcher(tokens);
+    String[] first = login();
+    refresh(first[1]);
+    try (Response response = post("/auth/refresh", "", first[1])) {
+      assertThat(response.code()).isEqualTo(401);
+    }
+    assertThat(tokens.reuseDetectedCount()).isEqualTo(1);
+  }
+
+  @Test
   void rotationNeverExtendsTheSession() throws IOException {
     MutableClock clock = new MutableClock();
     tokens =
