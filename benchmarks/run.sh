@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every tokenpair benchmark on this machine, then prints one Markdown table.
 #
-#   benchmarks/run.sh           full run (about 7 minutes on 2 cores)
+#   benchmarks/run.sh           full run (about 7 minutes on 2 cores, build included)
 #   benchmarks/run.sh --quick   short run (about 3 minutes), for checking that everything works
 #
 # Needs a JDK 17+; wrk (Debian: apt-get install -y wrk) for the demo-server load runs, which are
@@ -42,7 +42,7 @@ RESULTS="$OUT/results.tsv"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "jdk: $(java -version 2>&1 | head -n 2 | tail -n 1)"
   echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
-  echo "wrk: $(command -v wrk >/dev/null && (wrk -v 2>&1 | head -n 1) || echo 'not installed')"
+  echo "wrk: $(if command -v wrk >/dev/null; then wrk -v 2>&1 | head -n 1 || true; else echo 'not installed'; fi)"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/machine.txt"
 
