@@ -2,7 +2,7 @@
 # Builds and runs every tokenpair benchmark on this machine, then prints one Markdown table.
 #
 #   benchmarks/run.sh           full run (about 7 minutes on 2 cores, build included)
-#   benchmarks/run.sh --quick   short run (about 3 minutes), for checking that everything works
+#   benchmarks/run.sh --quick   short run (about 4 minutes, build included), for checking that it all works
 #
 # Needs a JDK 17+; wrk (Debian: apt-get install -y wrk) for the demo-server load runs, which are
 # skipped without it. Everything listens on 127.0.0.1 only; every load loop is bounded in count and
