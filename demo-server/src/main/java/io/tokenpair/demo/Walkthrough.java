@@ -405,27 +405,37 @@ final class Walkthrough {
 
   private List<Integer> parallel(Client client, String path, int n)
       throws InterruptedException, ExecutionException, TimeoutException {
+    return releasedTogether(n, () -> client.status(path));
+  }
+
+  /**
+   * Runs {@code call} on {@code n} threads released together, and returns their results in order.
+   * Shared with the end-to-end tests.
+   */
+  static <T> List<T> releasedTogether(int n, java.util.concurrent.Callable<T> call)
+      throws InterruptedException, ExecutionException, TimeoutException {
     var pool = Executors.newFixedThreadPool(n);
     try {
       var ready = new CountDownLatch(n);
       var go = new CountDownLatch(1);
-      var futures = new ArrayList<Future<Integer>>();
+      var futures = new ArrayList<Future<T>>();
       for (int i = 0; i < n; i++) {
         futures.add(
             pool.submit(
                 () -> {
                   ready.countDown();
                   go.await();
-                  return client.status(path);
+                  return call.call();
                 }));
       }
       if (!ready.await(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         throw new TimeoutException("the " + n + " callers did not start.");
       }
       go.countDown();
-      var codes = new ArrayList<Integer>();
-      for (var future : futures) codes.add(future.get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-      return codes;
+      var results = new ArrayList<T>();
+      for (var future : futures)
+        results.add(future.get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+      return results;
     } finally {
       pool.shutdownNow();
     }

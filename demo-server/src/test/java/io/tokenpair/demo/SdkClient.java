@@ -5,13 +5,9 @@ import io.tokenpair.client.SessionListener;
 import io.tokenpair.client.TokenPairAuth;
 import io.tokenpair.demo.DemoConfig.CaptchaMode;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -89,28 +85,7 @@ final class SdkClient implements SessionListener, Interceptor, AutoCloseable {
 
   /** GETs {@code path} from {@code n} threads released together; returns their statuses. */
   List<Integer> parallel(String path, int n) throws Exception {
-    var pool = Executors.newFixedThreadPool(n);
-    try {
-      var ready = new CountDownLatch(n);
-      var go = new CountDownLatch(1);
-      var futures = new ArrayList<Future<Integer>>();
-      for (int i = 0; i < n; i++) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  ready.countDown();
-                  go.await();
-                  return status(path);
-                }));
-      }
-      ready.await();
-      go.countDown();
-      var codes = new ArrayList<Integer>();
-      for (var future : futures) codes.add(future.get());
-      return codes;
-    } finally {
-      pool.shutdownNow();
-    }
+    return Walkthrough.releasedTogether(n, () -> status(path));
   }
 
   /** How many answers with {@code status} for {@code path} went over the wire. */
