@@ -74,8 +74,8 @@ final class AuthCalls {
     final String accessToken;
 
     /**
-     * The server's clock minus this device's, or 0 when unknown or too small to measure. Estimated
-     * from the token's {@code iat}, else from the response's {@code Date} header.
+     * The server's clock minus this device's, or 0 when unknown or too small to measure: from the
+     * response's {@code Date} header, else from the token's {@code iat}.
      */
     final long clockOffsetMillis;
 
@@ -217,17 +217,15 @@ final class AuthCalls {
   }
 
   /**
-   * The server's clock minus ours, from the token's {@code iat} or else the {@code Date} header.
+   * The server's clock minus ours, from the {@code Date} header, or else from the token's {@code
+   * iat}: a token just issued was issued now, but one the server had cached was not, so {@code
+   * Date} comes first.
    */
   private long clockOffset(Response response, String token, long receivedAtMillis) {
-    long serverMillis = Jwt.parse(token, mapper).issuedAtMillis;
-    if (serverMillis == Jwt.UNKNOWN) {
-      Date date = response.headers().getDate("Date");
-      if (date == null) return 0;
-      serverMillis = date.getTime();
-    }
-    // Both count whole seconds: the server's clock was somewhere in that second, so take its
-    // middle.
+    Date date = response.headers().getDate("Date");
+    long serverMillis = date != null ? date.getTime() : Jwt.parse(token, mapper).issuedAtMillis;
+    if (serverMillis == Jwt.UNKNOWN) return 0;
+    // Both count whole seconds: the server's clock was somewhere in that second; take its middle.
     long offset = serverMillis + 500 - receivedAtMillis;
     return Math.abs(offset) < MIN_CLOCK_OFFSET_MILLIS ? 0 : offset;
   }
