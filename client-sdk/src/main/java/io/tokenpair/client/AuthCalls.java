@@ -222,7 +222,7 @@ final class AuthCalls {
    * Date} comes first.
    */
   private long clockOffset(Response response, String token, long receivedAtMillis) {
-    Date date = response.headers().getDate("Date");
+    Date date = clock.readsDateHeaders() ? response.headers().getDate("Date") : null;
     long serverMillis = date != null ? date.getTime() : Jwt.parse(token, mapper).issuedAtMillis;
     if (serverMillis == Jwt.UNKNOWN) return 0;
     // Both count whole seconds: the server's clock was somewhere in that second; take its middle.

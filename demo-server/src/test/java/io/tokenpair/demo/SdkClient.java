@@ -37,6 +37,18 @@ final class SdkClient implements SessionListener, Interceptor, AutoCloseable {
    *     refresh calls too
    */
   SdkClient(Harness harness, Consumer<TokenPairAuth.Builder> sdk, Interceptor... interceptors) {
+    this(harness, sdk, List.of(interceptors), List.of());
+  }
+
+  /**
+   * @param network network interceptors, installed before the SDK and after this client's own
+   *     counting one: they see each exchange before OkHttp reads its cookies
+   */
+  SdkClient(
+      Harness harness,
+      Consumer<TokenPairAuth.Builder> sdk,
+      List<Interceptor> interceptors,
+      List<Interceptor> network) {
     this.harness = harness;
     var builder =
         SdkClocks.builder(harness.clock)
@@ -47,7 +59,9 @@ final class SdkClient implements SessionListener, Interceptor, AutoCloseable {
     this.auth = builder.build();
     var http = new OkHttpClient.Builder().retryOnConnectionFailure(false);
     for (var interceptor : interceptors) http.addInterceptor(interceptor);
-    this.client = auth.install(http.addNetworkInterceptor(this)).build();
+    http.addNetworkInterceptor(this);
+    for (var interceptor : network) http.addNetworkInterceptor(interceptor);
+    this.client = auth.install(http).build();
   }
 
   /** A client that refreshes only when a call fails: no refresh ahead. */
