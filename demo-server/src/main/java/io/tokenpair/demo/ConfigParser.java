@@ -26,9 +26,7 @@ public final class ConfigParser {
   static final String USAGE =
       """
       Usage: java -jar demo-server.jar [flags]
-             java -jar demo-server.jar --walkthrough
-                 runs a scripted client-sdk session against an in-process server, prints its
-                 timeline and exits (0 when every step behaved as expected)
+      (the scripted client-sdk walkthrough is a jar of its own: java -jar walkthrough.jar)
 
         --port N                 port to listen on (8080; 0 picks a free one)
         --host H                 address to bind (127.0.0.1)
@@ -261,20 +259,6 @@ public final class ConfigParser {
   private static ConfigException unknownFlag(String name) {
     return new ConfigException("Unknown flag --" + name + ". Run with --help to list the flags.");
   }
-
-  /**
-   * Returns true if {@code args} ask for the {@link Walkthrough}: {@code --walkthrough}, alone.
-   *
-   * @throws ConfigException if {@code --walkthrough} comes with other arguments
-   */
-  static boolean walkthrough(String[] args) {
-    if (!List.of(args).contains(WALKTHROUGH)) return false;
-    if (args.length > 1)
-      throw new ConfigException("Flag " + WALKTHROUGH + " takes no other flags.");
-    return true;
-  }
-
-  static final String WALKTHROUGH = "--walkthrough";
 
   static String envName(String flag) {
     return "TOKENPAIR_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');

@@ -24,12 +24,6 @@ public final class Main {
 
   /** Starts the server and returns 0, or returns the exit code of a failure after explaining it. */
   static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-    try {
-      if (ConfigParser.walkthrough(args)) return Walkthrough.run(out, err);
-    } catch (ConfigException e) {
-      err.println("demo-server: " + e.getMessage());
-      return 2;
-    }
     DemoConfig config;
     try {
       config = ConfigParser.parse(args, env).build();
