@@ -8,6 +8,7 @@ import io.tokenpair.client.TokenPairAuth;
 import io.tokenpair.demo.DemoConfig;
 import io.tokenpair.demo.DemoConfig.CaptchaMode;
 import io.tokenpair.demo.DemoServer;
+import io.tokenpair.demo.Main;
 import io.tokenpair.demo.TokenService;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -134,6 +135,7 @@ public final class Walkthrough {
       System.err.println("Usage: java -jar walkthrough.jar (it takes no arguments)");
       System.exit(2);
     }
+    Main.applySystemProperties();
     var code =
         new Walkthrough(
                 System.out,
