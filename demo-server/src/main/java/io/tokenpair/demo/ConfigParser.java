@@ -13,12 +13,14 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Turns command-line flags and environment variables into a {@link DemoConfig}. Every flag {@code
- * --some-name} can also be given as the environment variable {@code TOKENPAIR_SOME_NAME}; a flag
- * wins over its variable. Repeatable flags take a comma-separated list in their variable. The HMAC
- * secrets come only from {@code JWT_SECRET} and {@code JWT_REFRESH_SECRET}.
+ * Turns command-line flags and environment variables into a {@link DemoConfig.Builder}. Every flag
+ * {@code --some-name} can also be given as the environment variable {@code TOKENPAIR_SOME_NAME}; a
+ * flag wins over its variable. Repeatable flags take a comma-separated list in their variable. The
+ * HMAC secrets come only from {@code JWT_SECRET} and {@code JWT_REFRESH_SECRET}.
  *
- * <p>Parsing never exits the JVM: it throws {@link ConfigException} and {@link Main} turns that
+ * <p>This class checks the syntax only (a number, a duration, one of the allowed words, both
+ * secrets or neither); {@link DemoConfig.Builder#build()} checks the rules (ranges, lengths, an
+ * origin's form). Both throw {@link ConfigException}, never exit the JVM: {@link Main} turns it
  * into exit code 2. This class is thread-safe.
  */
 public final class ConfigParser {
@@ -79,9 +81,10 @@ public final class ConfigParser {
   }
 
   /**
-   * Parses {@code args} and {@code env} (usually {@link System#getenv()}).
+   * Parses {@code args} and {@code env} (usually {@link System#getenv()}) into a builder whose
+   * {@link DemoConfig.Builder#build()} checks the rules.
    *
-   * @throws ConfigException with a message naming the offending flag or variable
+   * @throws ConfigException for bad syntax, with a message naming the flag or variable
    * @throws HelpRequested for {@code --help} or {@code -h}
    */
   public static DemoConfig.Builder parse(String[] args, Map<String, String> env) {
