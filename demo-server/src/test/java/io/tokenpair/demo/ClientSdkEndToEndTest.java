@@ -59,7 +59,7 @@ class ClientSdkEndToEndTest {
     var token = app.login();
 
     assertThat(token).isEqualTo(app.auth.accessToken()).isNotBlank();
-    assertThat(app.cookies.current()).isNotBlank();
+    assertThat(app.rt()).isNotBlank();
     var me = app.get("/api/me");
     assertThat(me.code()).isEqualTo(200);
     assertThat(me.json().at("/data/username").asText()).isEqualTo("demo");
@@ -90,7 +90,7 @@ class ClientSdkEndToEndTest {
     start();
     app = new SdkClient(harness);
     app.login();
-    var rt = app.cookies.current();
+    var rt = app.rt();
     expire();
 
     assertThat(app.status("/api/me")).isEqualTo(200);
@@ -100,7 +100,7 @@ class ClientSdkEndToEndTest {
     assertThat(app.wire(200, "/api/me")).isEqualTo(1);
     assertThat(app.refreshes("ok")).isEqualTo(1);
     assertThat(app.refreshed).hasValue(1);
-    assertThat(app.cookies.current()).isNotEqualTo(rt);
+    assertThat(app.rt()).isNotEqualTo(rt);
   }
 
   @Test
@@ -284,7 +284,7 @@ class ClientSdkEndToEndTest {
     assertThat(app.sessionExpired).hasValue(1);
     assertThat(app.refreshes("rejected")).isEqualTo(1);
     assertThat(app.auth.accessToken()).isNull();
-    assertThat(app.cookies.current()).isNull();
+    assertThat(app.rt()).isNull();
   }
 
   @Test
@@ -292,7 +292,7 @@ class ClientSdkEndToEndTest {
     start();
     app = new SdkClient(harness);
     app.login();
-    var stolen = app.cookies.current();
+    var stolen = app.rt();
     expire();
     assertThat(app.status("/api/me")).isEqualTo(200); // rotates: stolen is now consumed
 
