@@ -137,13 +137,14 @@ final class TokenServerDispatcherTest {
             .build();
     server.setDispatcher(tokens);
     String token = login()[0];
-    clock.millis += 9_999;
+    clock.millis += 15_999; // exp plus the demo server's 5 s leeway, within the same second.
     try (Response response = get("/api/me", token)) {
       assertThat(response.code()).isEqualTo(200);
     }
     clock.millis += 1;
     try (Response response = get("/api/me", token)) {
       assertThat(response.code()).isEqualTo(401);
+      assertThat(response.body().string()).contains("\"error\":\"token_expired\"");
     }
   }
 
