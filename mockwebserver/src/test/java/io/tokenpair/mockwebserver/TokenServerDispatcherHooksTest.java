@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -91,6 +92,21 @@ final class TokenServerDispatcherHooksTest {
     }
   }
 
+  /** Starts {@code n} copies of {@code task} released together by a barrier. */
+  private List<Future<Integer>> together(int n, Callable<Integer> task) {
+    CyclicBarrier barrier = new CyclicBarrier(n);
+    List<Future<Integer>> results = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      results.add(
+          callers.submit(
+              () -> {
+                barrier.await();
+                return task.call();
+              }));
+    }
+    return results;
+  }
+
   @Test
   void sequentialTokensAreNumberedInIssueOrder() throws IOException {
     login();
@@ -124,16 +140,7 @@ final class TokenServerDispatcherHooksTest {
     login();
     tokens.holdRefreshes();
     int n = 4;
-    CyclicBarrier barrier = new CyclicBarrier(n);
-    List<Future<Integer>> results = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      results.add(
-          callers.submit(
-              () -> {
-                barrier.await();
-                return refreshStatus("refresh-1");
-              }));
-    }
+    List<Future<Integer>> results = together(n, () -> refreshStatus("refresh-1"));
     assertThat(tokens.awaitRefreshes(n, 5, TimeUnit.SECONDS)).isTrue();
     tokens.releaseRefreshes();
 
@@ -170,17 +177,13 @@ final class TokenServerDispatcherHooksTest {
   void scriptsQueuedFromManyThreadsAreEachTakenByOneRefresh() throws Exception {
     login();
     int n = 8;
-    CyclicBarrier barrier = new CyclicBarrier(n);
-    List<Future<Integer>> results = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      results.add(
-          callers.submit(
-              () -> {
-                barrier.await();
-                tokens.failNextRefresh(503);
-                return refreshStatus("refresh-1");
-              }));
-    }
+    List<Future<Integer>> results =
+        together(
+            n,
+            () -> {
+              tokens.failNextRefresh(503);
+              return refreshStatus("refresh-1");
+            });
     for (Future<Integer> result : results) assertThat(result.get()).isEqualTo(503);
     assertThat(refreshStatus("refresh-1")).isEqualTo(200);
     assertThat(tokens.refreshCount()).isEqualTo(n + 1);
