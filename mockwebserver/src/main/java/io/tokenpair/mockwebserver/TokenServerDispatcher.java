@@ -78,7 +78,10 @@ import okio.ByteString;
  * every method from any thread. A held refresh waits outside the lock.
  */
 public final class TokenServerDispatcher extends Dispatcher {
-  /** The clock leeway with which the demo server checks {@code exp}. */
+  /**
+   * The clock leeway with which the demo server checks {@code exp}: a token is valid while the
+   * current whole second is before {@code exp} plus the leeway.
+   */
   static final long LEEWAY_MILLIS = 5_000;
 
   private static final long HOLD_LIMIT_SECONDS = 30;
@@ -487,7 +490,7 @@ public final class TokenServerDispatcher extends Dispatcher {
     }
     long now = wholeSeconds(clock.millis());
     RefreshToken token = refreshTokens.get(rt);
-    if (token == null || now > token.session.expiresAtMillis + LEEWAY_MILLIS) {
+    if (token == null || now >= token.session.expiresAtMillis + LEEWAY_MILLIS) {
       throw refreshFailed(
           request, "invalid_refresh_token", "The refresh token is invalid or expired.");
     }
@@ -536,7 +539,7 @@ public final class TokenServerDispatcher extends Dispatcher {
       String rt = singleRefreshCookie(request);
       long now = wholeSeconds(clock.millis());
       RefreshToken token = rt != null ? refreshTokens.get(rt) : null;
-      if (token != null && now <= token.session.expiresAtMillis + LEEWAY_MILLIS) {
+      if (token != null && now < token.session.expiresAtMillis + LEEWAY_MILLIS) {
         token.session.revoked = true;
       }
       String bearer = Requests.bearerToken(request);
@@ -573,7 +576,7 @@ public final class TokenServerDispatcher extends Dispatcher {
   /** Expired by {@link #expireAccessTokens()} or by its {@code exp} beyond the leeway. */
   private boolean isExpired(AccessToken token, long nowMillis) {
     return token.serial < minimumSerial
-        || wholeSeconds(nowMillis) > token.expiresAtMillis + LEEWAY_MILLIS;
+        || wholeSeconds(nowMillis) >= token.expiresAtMillis + LEEWAY_MILLIS;
   }
 
   /** The one {@code rt} cookie, or null; two or more are ambiguous and get 400. */

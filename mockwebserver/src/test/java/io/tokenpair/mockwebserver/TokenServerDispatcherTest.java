@@ -137,7 +137,7 @@ final class TokenServerDispatcherTest {
             .build();
     server.setDispatcher(tokens);
     String token = login()[0];
-    clock.millis += 15_999; // exp plus the demo server's 5 s leeway, within the same second.
+    clock.millis += 14_999; // Within exp plus the demo server's 5 s leeway.
     try (Response response = get("/api/me", token)) {
       assertThat(response.code()).isEqualTo(200);
     }
