@@ -92,12 +92,18 @@ public final class TokenServerDispatcher extends Dispatcher {
     Answers.toJson(Collections.singletonMap("code", 0));
   }
 
-  /** What the next refresh does instead of, or after, its ordinary handling. */
-  private enum Script {
-    REJECT,
-    FAIL,
-    DISCONNECT,
-    DROP_ANSWER
+  /** What one refresh does instead of, or after, its ordinary handling. Immutable. */
+  private static final class Script {
+    static final Script REJECT = new Script(0);
+    static final Script DISCONNECT = new Script(0);
+    static final Script DROP_ANSWER = new Script(0);
+
+    /** Non-zero: the refresh fails with this status. */
+    final int failStatus;
+
+    Script(int failStatus) {
+      this.failStatus = failStatus;
+    }
   }
 
   private final String username;
@@ -126,11 +132,6 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /** Scripts for the next refreshes, first in first out. Guarded by this. */
   private final Queue<Script> scripts = new ArrayDeque<>();
-
-  /**
-   * The statuses of the {@link Script#FAIL} entries in {@link #scripts}, in order. Guarded by this.
-   */
-  private final Queue<Integer> failures = new ArrayDeque<>();
 
   /** Access tokens issued before this serial are expired. Guarded by this. */
   private long minimumSerial;
@@ -233,8 +234,7 @@ public final class TokenServerDispatcher extends Dispatcher {
     if (status < 400 || status > 599) {
       throw new IllegalArgumentException("not an error status: " + status);
     }
-    scripts.add(Script.FAIL);
-    failures.add(status);
+    scripts.add(new Script(status));
   }
 
   /**
@@ -461,8 +461,8 @@ public final class TokenServerDispatcher extends Dispatcher {
       Script script = scripts.poll();
       if (script == Script.DISCONNECT) {
         answer = Answers.cutConnection();
-      } else if (script == Script.FAIL) {
-        answer = Answers.failure(failures.remove()).answer();
+      } else if (script != null && script.failStatus != 0) {
+        answer = Answers.failure(script.failStatus).answer();
       } else {
         try {
           answer = script == Script.REJECT ? reject(request).answer() : rotate(request);
