@@ -1,24 +1,17 @@
 package io.tokenpair.mockwebserver;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
-import okio.ByteString;
 
 /**
  * A {@link Dispatcher} that plays the tokenpair demo server on {@code
@@ -78,12 +71,6 @@ import okio.ByteString;
  * every method from any thread. A held refresh waits outside the lock.
  */
 public final class TokenServerDispatcher extends Dispatcher {
-  /**
-   * The clock leeway with which the demo server checks {@code exp}: a token is valid while the
-   * current whole second is before {@code exp} plus the leeway.
-   */
-  static final long LEEWAY_MILLIS = 5_000;
-
   private static final long HOLD_LIMIT_SECONDS = 30;
 
   static {
@@ -111,42 +98,15 @@ public final class TokenServerDispatcher extends Dispatcher {
   private final String loginPath;
   private final String refreshPath;
   private final String logoutPath;
-  private final String cookiePath;
-  private final int expiredStatus;
-  private final long accessLifetimeMillis;
-  private final long refreshLifetimeMillis;
-  private final boolean opaque;
-  private final boolean sequential;
-  private final long rotationGraceMillis;
-  private final Clock clock;
-  private final SecureRandom random = new SecureRandom();
 
-  /** Guarded by this. */
-  private final Map<String, AccessToken> accessTokens = new HashMap<>();
-
-  /** Sessions by id. Guarded by this. */
-  private final Map<String, Session> sessions = new HashMap<>();
-
-  /** Every refresh token issued, to its session and jti. Guarded by this. */
-  private final Map<String, RefreshToken> refreshTokens = new HashMap<>();
+  /** The session and token state. Guarded by this. */
+  private final Sessions sessions;
 
   /** Scripts for the next refreshes, first in first out. Guarded by this. */
   private final Queue<Script> scripts = new ArrayDeque<>();
 
-  /** Access tokens issued before this serial are expired. Guarded by this. */
-  private long minimumSerial;
-
-  /** The serial of the last pair issued. Guarded by this. */
-  private long serial;
-
-  /** The last refresh-token jti handed out. Guarded by this. */
-  private long jtiSerial;
-
   /** Non-null while refresh answers are held. Guarded by this. */
   private CountDownLatch refreshHold;
-
-  /** Guarded by this. */
-  private String lastAccessToken;
 
   /** Guarded by this. */
   private final List<RecordedRequest> requests = new ArrayList<>();
@@ -160,29 +120,13 @@ public final class TokenServerDispatcher extends Dispatcher {
   /** Guarded by this. */
   private int logoutCount;
 
-  /** Guarded by this. */
-  private int reuseDetectedCount;
-
-  /** Guarded by this. */
-  private int graceRetryCount;
-
-  /** Guarded by this. */
-  private int expiredCount;
-
   private TokenServerDispatcher(Builder builder) {
     this.username = builder.username;
     this.password = builder.password;
     this.loginPath = builder.loginPath;
     this.refreshPath = builder.refreshPath;
     this.logoutPath = builder.logoutPath;
-    this.cookiePath = commonDirectory(loginPath, refreshPath, logoutPath);
-    this.expiredStatus = builder.expiredStatus;
-    this.accessLifetimeMillis = builder.accessLifetimeMillis;
-    this.refreshLifetimeMillis = builder.refreshLifetimeMillis;
-    this.opaque = builder.opaque;
-    this.sequential = builder.sequential;
-    this.rotationGraceMillis = builder.rotationGraceMillis;
-    this.clock = builder.clock;
+    this.sessions = new Sessions(builder, commonDirectory(loginPath, refreshPath, logoutPath));
   }
 
   /** Returns a dispatcher with the defaults of {@link Builder}. */
@@ -202,7 +146,7 @@ public final class TokenServerDispatcher extends Dispatcher {
    * expired status with {@code token_expired}. Refresh tokens stay valid.
    */
   public synchronized void expireAccessTokens() {
-    minimumSerial = serial + 1;
+    sessions.expireAccessTokens();
   }
 
   /**
@@ -210,7 +154,7 @@ public final class TokenServerDispatcher extends Dispatcher {
    * invalid_token} and their refresh tokens 401 {@code invalid_refresh_token} at once.
    */
   public synchronized void revokeAllSessions() {
-    for (Session session : sessions.values()) session.revoked = true;
+    sessions.revokeAll();
   }
 
   /**
@@ -297,7 +241,7 @@ public final class TokenServerDispatcher extends Dispatcher {
    * revoked its session).
    */
   public synchronized int reuseDetectedCount() {
-    return reuseDetectedCount;
+    return sessions.reuseDetectedCount();
   }
 
   /**
@@ -305,17 +249,17 @@ public final class TokenServerDispatcher extends Dispatcher {
    * the current pair reissued.
    */
   public synchronized int graceRetryCount() {
-    return graceRetryCount;
+    return sessions.graceRetryCount();
   }
 
   /** Returns how many protected requests were answered {@code token_expired}. */
   public synchronized int expiredCount() {
-    return expiredCount;
+    return sessions.expiredCount();
   }
 
   /** Returns the access token issued last, by a login or a refresh, or null before the first. */
   public synchronized String lastIssuedAccessToken() {
-    return lastAccessToken;
+    return sessions.lastAccessToken();
   }
 
   /** Returns how many requests had {@code path} as their encoded path. */
@@ -377,7 +321,7 @@ public final class TokenServerDispatcher extends Dispatcher {
       case REFRESHES:
         return refreshCount;
       default:
-        return expiredCount;
+        return sessions.expiredCount();
     }
   }
 
@@ -400,12 +344,7 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /** Returns the number of sessions that are neither revoked nor expired. */
   public synchronized int activeSessionCount() {
-    int count = 0;
-    long now = clock.millis();
-    for (Session session : sessions.values()) {
-      if (session.isActive(now)) count++;
-    }
-    return count;
+    return sessions.activeCount();
   }
 
   // Dispatching.
@@ -421,7 +360,13 @@ public final class TokenServerDispatcher extends Dispatcher {
       if (path.equals(loginPath)) return login(requirePost(request));
       if (path.equals(refreshPath)) return refresh(requirePost(request));
       if (path.equals(logoutPath)) return logout(requirePost(request));
-      return resource(request);
+      synchronized (this) {
+        try {
+          return sessions.resource(request);
+        } finally {
+          notifyAll(); // The expired count may have moved.
+        }
+      }
     } catch (Refusal refusal) {
       return refusal.answer();
     }
@@ -446,11 +391,13 @@ public final class TokenServerDispatcher extends Dispatcher {
           .header("WWW-Authenticate", Answers.REALM);
     }
     synchronized (this) {
-      long now = wholeSeconds(clock.millis());
-      Session session = new Session(randomId(), now + refreshLifetimeMillis, ++jtiSerial);
-      sessions.put(session.id, session);
-      return pair(request, session, now);
+      return sessions.start(request);
     }
+  }
+
+  private synchronized MockResponse logout(RecordedRequest request) throws Refusal {
+    logoutCount++;
+    return sessions.logout(request);
   }
 
   private MockResponse refresh(RecordedRequest request) throws InterruptedException {
@@ -465,7 +412,10 @@ public final class TokenServerDispatcher extends Dispatcher {
         answer = Answers.failure(script.failStatus).answer();
       } else {
         try {
-          answer = script == Script.REJECT ? reject(request).answer() : rotate(request);
+          answer =
+              script == Script.REJECT
+                  ? sessions.reject(request).answer()
+                  : sessions.rotate(request);
         } catch (Refusal refusal) {
           answer = refusal.answer();
         }
@@ -478,186 +428,6 @@ public final class TokenServerDispatcher extends Dispatcher {
       throw new IllegalStateException("Refreshes were held for 30 s without releaseRefreshes().");
     }
     return answer;
-  }
-
-  /** The demo server's rotation, reuse detection and grace. Holds the lock. */
-  private MockResponse rotate(RecordedRequest request) throws Refusal {
-    String rt = singleRefreshCookie(request);
-    if (rt == null) {
-      throw clearingCookie(
-              request, new Refusal(401, "missing_refresh_token", "No refresh token cookie."))
-          .header("WWW-Authenticate", Answers.REALM);
-    }
-    long now = wholeSeconds(clock.millis());
-    RefreshToken token = refreshTokens.get(rt);
-    if (token == null || now >= token.session.expiresAtMillis + LEEWAY_MILLIS) {
-      throw refreshFailed(
-          request, "invalid_refresh_token", "The refresh token is invalid or expired.");
-    }
-    Session session = token.session;
-    if (!session.isActive(now)) {
-      throw refreshFailed(
-          request, "invalid_refresh_token", "The refresh token is no longer valid.");
-    }
-    if (token.jti == session.currentJti) {
-      session.usedJtis.add(token.jti);
-      session.previousJti = token.jti;
-      session.rotatedAtMillis = now;
-      session.currentJti = ++jtiSerial;
-      return pair(request, session, now);
-    }
-    if (session.usedJtis.contains(token.jti)) {
-      boolean withinGrace =
-          rotationGraceMillis > 0
-              && token.jti == session.previousJti
-              && now <= session.rotatedAtMillis + rotationGraceMillis;
-      if (withinGrace) {
-        graceRetryCount++;
-        return pair(request, session, now);
-      }
-      reuseDetectedCount++;
-      session.revoked = true;
-      throw refreshFailed(
-          request,
-          "refresh_token_reused",
-          "The refresh token was already used; the session ended.");
-    }
-    throw refreshFailed(request, "invalid_refresh_token", "The refresh token is no longer valid.");
-  }
-
-  /** Ends the session the cookie names, if any, and answers as for a revoked session. */
-  private Refusal reject(RecordedRequest request) throws Refusal {
-    String rt = singleRefreshCookie(request);
-    RefreshToken token = rt != null ? refreshTokens.get(rt) : null;
-    if (token != null) token.session.revoked = true;
-    return refreshFailed(request, "invalid_refresh_token", "The refresh token is no longer valid.");
-  }
-
-  private MockResponse logout(RecordedRequest request) throws Refusal {
-    synchronized (this) {
-      logoutCount++;
-      String rt = singleRefreshCookie(request);
-      long now = wholeSeconds(clock.millis());
-      RefreshToken token = rt != null ? refreshTokens.get(rt) : null;
-      if (token != null && now < token.session.expiresAtMillis + LEEWAY_MILLIS) {
-        token.session.revoked = true;
-      }
-      String bearer = Requests.bearerToken(request);
-      AccessToken access = bearer != null ? accessTokens.get(bearer) : null;
-      if (access != null && !isExpired(access, clock.millis())) access.session.revoked = true;
-      return Answers.empty(204).addHeader("Set-Cookie", cookie(request, "", 0)).build();
-    }
-  }
-
-  private synchronized MockResponse resource(RecordedRequest request) throws Refusal {
-    String bearer = Requests.bearerToken(request);
-    if (bearer == null) {
-      throw new Refusal(401, "missing_token", "An access token is required.")
-          .header("WWW-Authenticate", Answers.REALM);
-    }
-    AccessToken token = accessTokens.get(bearer);
-    if (token == null) throw Requests.invalidToken("The access token is invalid.");
-    long now = clock.millis();
-    if (isExpired(token, now)) {
-      expiredCount++;
-      notifyAll();
-      throw new Refusal(expiredStatus, "token_expired", "The access token expired.")
-          .header("WWW-Authenticate", Answers.INVALID);
-    }
-    if (!token.session.isActive(now)) throw Requests.invalidToken("The session has ended.");
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("id", "1");
-    data.put("username", username);
-    data.put("path", request.getUrl().encodedPath());
-    data.put("sid", token.session.id);
-    return Answers.success(data).build();
-  }
-
-  /** Expired by {@link #expireAccessTokens()} or by its {@code exp} beyond the leeway. */
-  private boolean isExpired(AccessToken token, long nowMillis) {
-    return token.serial < minimumSerial
-        || wholeSeconds(nowMillis) >= token.expiresAtMillis + LEEWAY_MILLIS;
-  }
-
-  /** The one {@code rt} cookie, or null; two or more are ambiguous and get 400. */
-  private String singleRefreshCookie(RecordedRequest request) throws Refusal {
-    List<String> values = Requests.cookies(request, "rt");
-    if (values.size() > 1) {
-      throw clearingCookie(
-          request, new Refusal(400, "invalid_request", "Send exactly one rt cookie."));
-    }
-    return values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
-  }
-
-  private Refusal refreshFailed(RecordedRequest request, String error, String message) {
-    return clearingCookie(request, new Refusal(401, error, message))
-        .header("WWW-Authenticate", Answers.INVALID);
-  }
-
-  private Refusal clearingCookie(RecordedRequest request, Refusal refusal) {
-    return refusal.header("Set-Cookie", cookie(request, "", 0));
-  }
-
-  /** Issues an access token and a refresh token for the session's current jti. Holds the lock. */
-  private MockResponse pair(RecordedRequest request, Session session, long now) {
-    long n = ++serial;
-    long expiresAt = now + accessLifetimeMillis;
-    String access;
-    if (!opaque) access = jwt(session.id, n, now, expiresAt);
-    else access = sequential ? "access-" + n : "opaque-" + randomId();
-    accessTokens.put(access, new AccessToken(session, n, expiresAt));
-    lastAccessToken = access;
-    String refresh = sequential ? "refresh-" + n : "rt-" + randomId();
-    refreshTokens.put(refresh, new RefreshToken(session, session.currentJti));
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("access_token", access);
-    data.put("token_type", "Bearer");
-    data.put("expires_in", accessLifetimeMillis / 1000);
-    long maxAge = Math.max(0, (session.expiresAtMillis - now) / 1000);
-    return Answers.success(data).addHeader("Set-Cookie", cookie(request, refresh, maxAge)).build();
-  }
-
-  private String cookie(RecordedRequest request, String value, long maxAgeSeconds) {
-    String cookie =
-        "rt="
-            + value
-            + "; Path="
-            + cookiePath
-            + "; HttpOnly; SameSite=Strict; Max-Age="
-            + maxAgeSeconds;
-    return Requests.isHttps(request) ? cookie + "; Secure" : cookie;
-  }
-
-  private String jwt(String sid, long n, long issuedAtMillis, long expiresAtMillis) {
-    Map<String, Object> header = new LinkedHashMap<>();
-    header.put("alg", "HS256");
-    header.put("typ", "at+jwt");
-    Map<String, Object> claims = new LinkedHashMap<>();
-    claims.put("sub", "1");
-    claims.put("name", username);
-    claims.put("sid", sid);
-    claims.put("jti", String.valueOf(n));
-    claims.put("iat", issuedAtMillis / 1000);
-    claims.put("exp", expiresAtMillis / 1000);
-    return base64Url(Answers.toJson(header))
-        + "."
-        + base64Url(Answers.toJson(claims))
-        + "."
-        + base64Url(randomId());
-  }
-
-  private static String base64Url(String text) {
-    return ByteString.encodeUtf8(text).base64Url().replace("=", "");
-  }
-
-  private static long wholeSeconds(long millis) {
-    return millis - Math.floorMod(millis, 1000L);
-  }
-
-  private String randomId() {
-    byte[] bytes = new byte[12];
-    random.nextBytes(bytes);
-    return ByteString.of(bytes).hex();
   }
 
   /** The longest directory that holds all three paths: {@code /auth} for the defaults. */
@@ -676,63 +446,20 @@ public final class TokenServerDispatcher extends Dispatcher {
     return "TokenServerDispatcher{user=" + username + "}";
   }
 
-  /** One login; its refresh tokens are a family: one current jti, the consumed ones, the last. */
-  private static final class Session {
-    final String id;
-    final long expiresAtMillis;
-    final Set<Long> usedJtis = new HashSet<>();
-    long currentJti;
-    long previousJti = -1;
-    long rotatedAtMillis;
-    boolean revoked;
-
-    Session(String id, long expiresAtMillis, long firstJti) {
-      this.id = id;
-      this.expiresAtMillis = expiresAtMillis;
-      this.currentJti = firstJti;
-    }
-
-    boolean isActive(long nowMillis) {
-      return !revoked && nowMillis < expiresAtMillis;
-    }
-  }
-
-  private static final class RefreshToken {
-    final Session session;
-    final long jti;
-
-    RefreshToken(Session session, long jti) {
-      this.session = session;
-      this.jti = jti;
-    }
-  }
-
-  private static final class AccessToken {
-    final Session session;
-    final long serial;
-    final long expiresAtMillis;
-
-    AccessToken(Session session, long serial, long expiresAtMillis) {
-      this.session = session;
-      this.serial = serial;
-      this.expiresAtMillis = expiresAtMillis;
-    }
-  }
-
   /** Configures a {@link TokenServerDispatcher}. Not thread-safe. */
   public static final class Builder {
-    private String username = "demo";
-    private String password = "demo-password";
-    private String loginPath = "/auth/login";
-    private String refreshPath = "/auth/refresh";
-    private String logoutPath = "/auth/logout";
-    private int expiredStatus = 401;
-    private long accessLifetimeMillis = TimeUnit.MINUTES.toMillis(15);
-    private long refreshLifetimeMillis = TimeUnit.DAYS.toMillis(15);
-    private boolean opaque;
-    private boolean sequential;
-    private long rotationGraceMillis;
-    private Clock clock = Clock.systemUTC();
+    String username = "demo";
+    String password = "demo-password";
+    String loginPath = "/auth/login";
+    String refreshPath = "/auth/refresh";
+    String logoutPath = "/auth/logout";
+    int expiredStatus = 401;
+    long accessLifetimeMillis = TimeUnit.MINUTES.toMillis(15);
+    long refreshLifetimeMillis = TimeUnit.DAYS.toMillis(15);
+    boolean opaque;
+    boolean sequential;
+    long rotationGraceMillis;
+    Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
