@@ -22,10 +22,11 @@ import mockwebserver3.RecordedRequest;
  * the field controls those tests are written against, plus the app resources they need around it
  * ({@code /api/slow}, {@code /api/redirect}, a forced status).
  *
- * <p>The dispatcher is built at the first request from {@link #expiredStatus} and {@link
- * #jwtLifetimeSeconds}, with sequential tokens ({@code refresh-1}, {@code access-1}, ...), the
- * account {@code demo} / {@code secret}, and a clock that reads {@link #nowSeconds}. The other
- * fields are read as each request arrives. Thread-safe.
+ * <p>The dispatcher is built at the first request (or the first {@link #dispatcher()} call, which
+ * gives tests its hooks, such as {@link TokenServerDispatcher#dropNextRefreshAnswer()}) from {@link
+ * #expiredStatus} and {@link #jwtLifetimeSeconds}, with sequential tokens ({@code refresh-1},
+ * {@code access-1}, ...), the account {@code demo} / {@code secret}, and a clock that reads {@link
+ * #nowSeconds}. The other fields are read as each request arrives. Thread-safe.
  */
 final class FakeTokenServer extends Dispatcher {
   static {

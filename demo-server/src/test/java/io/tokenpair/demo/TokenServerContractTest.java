@@ -57,7 +57,11 @@ final class TokenServerContractTest {
   }
 
   private static final class DemoTarget implements Target {
-    private final Harness harness = new Harness(b -> b.rotationGrace(GRACE));
+    private final Harness harness;
+
+    DemoTarget(int expiredStatus) {
+      harness = new Harness(b -> b.rotationGrace(GRACE).expiredStatus(expiredStatus));
+    }
 
     @Override
     public String url(String path) {
@@ -79,10 +83,11 @@ final class TokenServerContractTest {
     private final TestClock clock = new TestClock();
     private final MockWebServer server = new MockWebServer();
 
-    DispatcherTarget() {
+    DispatcherTarget(int expiredStatus) {
       server.setDispatcher(
           TokenServerDispatcher.builder()
               .clock(clock)
+              .expiredStatus(expiredStatus)
               .rotationGrace(GRACE.toMillis(), TimeUnit.MILLISECONDS)
               .build());
       try {
@@ -465,13 +470,44 @@ final class TokenServerContractTest {
     }
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("scenarios")
-  void dispatcherAnswersAsTheDemoServerDoes(Scenario scenario) {
-    Run real = run(scenario, new DemoTarget());
-    Run fake = run(scenario, new DispatcherTarget());
+  /** The scenarios whose answers depend on the expired status, for a server that uses 419. */
+  static Stream<Scenario> scenariosWith419() {
+    return Stream.of(
+        new Scenario(
+            "an expired access token gets 419",
+            run -> {
+              Pair pair = run.login();
+              run.advance(Duration.ofMinutes(16));
+              run.me("expired", 419, pair);
+            }),
+        new Scenario(
+            "an ended session's access token gets 401, not 419",
+            run -> {
+              Pair pair = run.login();
+              run.logout("logout", pair.rt(), null);
+              run.me("revoked", 401, pair);
+              run.me("missing", 401);
+              run.me("garbage", 401, "Bearer garbage");
+            }));
+  }
+
+  private static void assertSameAnswers(Scenario scenario, int expiredStatus) {
+    Run real = run(scenario, new DemoTarget(expiredStatus));
+    Run fake = run(scenario, new DispatcherTarget(expiredStatus));
 
     assertThat(real.unexpected).as("the demo server").isEmpty();
     assertThat(fake.seen).as("the dispatcher").containsExactlyElementsOf(real.seen);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void dispatcherAnswersAsTheDemoServerDoes(Scenario scenario) {
+    assertSameAnswers(scenario, 401);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenariosWith419")
+  void dispatcherAnswersAsTheDemoServerDoesWithExpiredStatus419(Scenario scenario) {
+    assertSameAnswers(scenario, 419);
   }
 }
