@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * One scenario list, run against the real {@link DemoServer} and against {@code
  * TokenServerDispatcher} on a MockWebServer, both with a 10 s rotation grace and a clock that moves
  * only when told: every answer must have the same status, {@code error} code, {@code
- * WWW-Authenticate}, {@code Cache-Control} and {@code rt} cookie attributes.
+ * WWW-Authenticate}, {@code Cache-Control}, {@code Retry-After} and {@code rt} cookie attributes.
  */
 @Timeout(60)
 final class TokenServerContractTest {
@@ -123,6 +123,7 @@ final class TokenServerContractTest {
       String error,
       String wwwAuthenticate,
       String cacheControl,
+      String retryAfter,
       String cookie) {}
 
   /** An answer: its status, JSON body (or null) and {@code rt} cookie value (or null). */
@@ -161,6 +162,7 @@ final class TokenServerContractTest {
                 body == null || !body.has("error") ? null : body.get("error").asText(),
                 response.header("WWW-Authenticate"),
                 response.header("Cache-Control"),
+                response.header("Retry-After"),
                 normalized(setCookie)));
         if (response.code() != expected) {
           unexpected.add(step + ": expected " + expected + ", got " + response.code());
@@ -284,6 +286,35 @@ final class TokenServerContractTest {
                     401,
                     "application/json",
                     "{\"username\":\"demo\",\"password\":\"wrong\"}")),
+        new Scenario(
+            "failed logins are throttled per account",
+            run -> {
+              String wrong = "{\"username\":\"demo\",\"password\":\"wrong\"}";
+              for (int i = 1; i <= 5; i++) run.login("wrong " + i, 401, "application/json", wrong);
+              run.advance(Duration.ofMinutes(5));
+              run.login("throttled", 429, "application/json", LOGIN);
+              run.login(
+                  "other account",
+                  401,
+                  "application/json",
+                  "{\"username\":\"other\",\"password\":\"wrong\"}");
+              run.login(
+                  "case-insensitive",
+                  429,
+                  "application/json",
+                  "{\"username\":\"DEMO\",\"password\":\"wrong\"}");
+              run.advance(Duration.ofMinutes(10));
+              run.login("after the window", 200, "application/json", LOGIN);
+            }),
+        new Scenario(
+            "failed logins are throttled per client",
+            run -> {
+              for (int i = 1; i <= 20; i++) {
+                String body = "{\"username\":\"user" + i + "\",\"password\":\"wrong\"}";
+                run.login("wrong " + i, 401, "application/json", body);
+              }
+              run.login("throttled", 429, "application/json", LOGIN);
+            }),
         new Scenario(
             "bad login bodies",
             run -> {

@@ -44,7 +44,9 @@ import mockwebserver3.RecordedRequest;
  *       {@code invalid_token} for an unknown one or one whose session ended.
  * </ul>
  *
- * <p>Unlike the demo server it has no captcha, login throttling, CORS or origin checks, and every
+ * <p>Failed logins are throttled as the demo server does by default: 5 per account and 20 in all
+ * (the demo server counts per client IP) within 15 minutes, then 429 {@code too_many_attempts} with
+ * {@code Retry-After}. Unlike the demo server it has no captcha, CORS or origin checks, and every
  * path that is not an auth endpoint is a resource. Every answer carries {@code Cache-Control:
  * no-store}.
  *
@@ -73,6 +75,9 @@ import mockwebserver3.RecordedRequest;
 public final class TokenServerDispatcher extends Dispatcher {
   private static final long HOLD_LIMIT_SECONDS = 30;
 
+  /** MockWebServer does not tell the client's address: all clients count as one for throttling. */
+  private static final String CLIENT_IP = "client";
+
   static {
     // Loads Jackson with this class, so that a test's first request does not pay for it within
     // the client's timeouts.
@@ -98,6 +103,11 @@ public final class TokenServerDispatcher extends Dispatcher {
   private final String loginPath;
   private final String refreshPath;
   private final String logoutPath;
+
+  private final Clock clock;
+
+  /** Guarded by this. */
+  private final LoginThrottle throttle = new LoginThrottle();
 
   /** The session and token state. Guarded by this. */
   private final Sessions sessions;
@@ -126,6 +136,7 @@ public final class TokenServerDispatcher extends Dispatcher {
     this.loginPath = builder.loginPath;
     this.refreshPath = builder.refreshPath;
     this.logoutPath = builder.logoutPath;
+    this.clock = builder.clock;
     this.sessions = new Sessions(builder, commonDirectory(loginPath, refreshPath, logoutPath));
   }
 
@@ -386,11 +397,19 @@ public final class TokenServerDispatcher extends Dispatcher {
     JsonNode body = Requests.jsonObject(request);
     String user = Requests.requiredString(body, "username");
     String pass = Requests.requiredString(body, "password");
-    if (!username.equals(user) || !password.equals(pass)) {
-      throw new Refusal(401, "invalid_credentials", "The username or password is wrong.")
-          .header("WWW-Authenticate", Answers.REALM);
-    }
     synchronized (this) {
+      long now = clock.millis();
+      long wait = throttle.waitMillis(CLIENT_IP, user, now);
+      if (wait > 0) {
+        throw new Refusal(429, "too_many_attempts", "Too many failed logins. Try again later.")
+            .header("Retry-After", String.valueOf(LoginThrottle.retryAfterSeconds(wait)));
+      }
+      if (!username.equals(user) || !password.equals(pass)) {
+        throttle.recordFailure(CLIENT_IP, user, now);
+        throw new Refusal(401, "invalid_credentials", "The username or password is wrong.")
+            .header("WWW-Authenticate", Answers.REALM);
+      }
+      throttle.recordSuccess(user);
       return sessions.start(request);
     }
   }

@@ -105,6 +105,25 @@ final class TokenServerDispatcherTest {
   }
 
   @Test
+  void failedLoginsAreThrottledPerAccountForTheirWindow() throws IOException {
+    MutableClock clock = new MutableClock();
+    tokens = TokenServerDispatcher.builder().clock(clock).build();
+    server.setDispatcher(tokens);
+    String wrong = "{\"username\":\"demo\",\"password\":\"x\"}";
+    for (int i = 0; i < 5; i++) post("/auth/login", wrong, null).close();
+    clock.millis += 60_500;
+    try (Response response =
+        post("/auth/login", "{\"username\":\"demo\",\"password\":\"demo-password\"}", null)) {
+      assertThat(response.code()).isEqualTo(429);
+      assertThat(response.header("Retry-After"))
+          .isEqualTo("840"); // 14 min minus 0.5 s, rounded up.
+      assertThat(response.body().string()).contains("\"error\":\"too_many_attempts\"");
+    }
+    clock.millis += 840_000;
+    login();
+  }
+
+  @Test
   void missingBearerIsAChallengeWithoutError() throws IOException {
     try (Response response = get("/api/me", null)) {
       assertThat(response.code()).isEqualTo(401);
