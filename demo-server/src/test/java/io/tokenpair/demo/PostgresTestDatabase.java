@@ -27,7 +27,10 @@ final class PostgresTestDatabase {
     try (var c = DriverManager.getConnection(spec.jdbcUrl());
         var s = c.createStatement()) {
       s.execute(
-          "DROP TABLE IF EXISTS " + JdbcSessionStore.USED_JTIS + ", " + JdbcSessionStore.SESSIONS);
+          "DROP TABLE IF EXISTS "
+              + JdbcSessionStore.LEGACY_USED_JTIS
+              + ", "
+              + JdbcSessionStore.SESSIONS);
     } catch (SQLException e) {
       Assumptions.abort(
           "PostgreSQL tests skipped: no server at "
