@@ -62,18 +62,19 @@ final class AuthEndpoints {
     var password = Http.requiredString(body, "password");
     var ip = Http.clientIp(ex);
 
-    var wait = throttle.check(ip, username);
-    if (!wait.isZero()) {
+    // Reserved before the password check: concurrent attempts never get past the limit.
+    var attempt = throttle.reserve(ip, username);
+    if (!attempt.allowed()) {
       metrics.login("throttled");
       throw new ApiException(429, "too_many_attempts", "Too many failed logins. Try again later.")
-          .header("Retry-After", String.valueOf(ceilSeconds(wait)));
+          .header("Retry-After", String.valueOf(ceilSeconds(attempt.retryAfter())));
     }
     if (config.captcha() != CaptchaMode.OFF) {
       var ok =
           captchas.verify(
               Http.optionalString(body, "captcha_id"), Http.optionalString(body, "captcha"));
       if (!ok) {
-        throttle.recordFailure(ip, null);
+        attempt.captchaFailed();
         metrics.login("invalid_captcha");
         throw new ApiException(
             400,
@@ -83,12 +84,11 @@ final class AuthEndpoints {
     }
     var user = users.authenticate(username, password);
     if (user.isEmpty()) {
-      throttle.recordFailure(ip, username);
-      metrics.login("invalid_credentials");
+      metrics.login("invalid_credentials"); // the reserved attempt stays counted as a failure
       throw new ApiException(401, "invalid_credentials", "The username or password is wrong.")
           .header("WWW-Authenticate", BearerAuth.REALM);
     }
-    throttle.recordSuccess(username);
+    attempt.succeeded();
 
     var now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     var sid = tokens.newId();
