@@ -22,7 +22,6 @@ import okhttp3.RequestBody;
 final class AgedSessionLoad {
   static final int ROTATIONS = 2_000;
   private static final int CONNECTIONS = 4;
-  private static final int ROUNDS = 2;
 
   private AgedSessionLoad() {}
 
@@ -38,7 +37,8 @@ final class AgedSessionLoad {
           "apt-get install -y wrk");
       return;
     }
-    int seconds = quick ? 2 : 5;
+    int rounds = quick ? 3 : 5;
+    int seconds = quick ? 1 : 2;
     Path dir = Files.createTempDirectory("tokenpair-aged");
     Path report = DemoServerLoad.extract(dir, "report.lua");
     Path me = DemoServerLoad.extract(dir, "me.lua");
@@ -65,10 +65,11 @@ final class AgedSessionLoad {
       String url = base + "/api/me";
       DemoServerLoad.runWrk(wrk, url, me, report, CONNECTIONS, CONNECTIONS, 2, bearer(fresh));
       DemoServerLoad.runWrk(wrk, url, me, report, CONNECTIONS, CONNECTIONS, 2, bearer(aged[0]));
-      double[] freshRps = new double[ROUNDS];
-      double[] agedRps = new double[ROUNDS];
+      double[] freshRps = new double[rounds];
+      double[] agedRps = new double[rounds];
+      double[] ratios = new double[rounds];
       long statusErrors = 0;
-      for (int r = 0; r < ROUNDS; r++) {
+      for (int r = 0; r < rounds; r++) {
         var f =
             DemoServerLoad.runWrk(
                 wrk, url, me, report, CONNECTIONS, CONNECTIONS, seconds, bearer(fresh));
@@ -77,6 +78,7 @@ final class AgedSessionLoad {
                 wrk, url, me, report, CONNECTIONS, CONNECTIONS, seconds, bearer(aged[0]));
         freshRps[r] = f.rps();
         agedRps[r] = a.rps();
+        ratios[r] = a.rps() / f.rps();
         statusErrors += f.statusErrors() + a.statusErrors();
       }
       if (statusErrors != 0) throw new IllegalStateException(statusErrors + " non-2xx answers");
@@ -87,11 +89,21 @@ final class AgedSessionLoad {
           Bench.fmt(
               "GET /api/me, session rotated %,d times vs fresh, SQLite, %d connections",
               ROTATIONS, CONNECTIONS),
-          Bench.fmt("aged/fresh = %.2f (goal >= 0.9)", a / f),
+          Bench.fmt("aged/fresh = %.2f (goal >= 0.9)", Bench.median(ratios)),
           Bench.fmt(
-              "aged %,.0f req/s, fresh %,.0f req/s; wrk -t %d -c %d, %d alternating rounds of %d s"
-                  + " each; the %,d rotations took %.1f s",
-              a, f, CONNECTIONS, CONNECTIONS, ROUNDS, seconds, ROTATIONS, agingSeconds));
+              "median of %d per-round ratios (range %.2f–%.2f); mean aged %,.0f req/s, fresh"
+                  + " %,.0f req/s; wrk -t %d -c %d, rounds of %d s per side alternating; the %,d"
+                  + " rotations took %.1f s",
+              rounds,
+              Bench.min(ratios),
+              Bench.max(ratios),
+              a,
+              f,
+              CONNECTIONS,
+              CONNECTIONS,
+              seconds,
+              ROTATIONS,
+              agingSeconds));
     } finally {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
