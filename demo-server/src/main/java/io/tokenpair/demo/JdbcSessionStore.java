@@ -207,12 +207,14 @@ public final class JdbcSessionStore implements SessionStore {
                     () -> {
                       try (var statement = c.createStatement()) {
                         for (var sql : SCHEMA) statement.execute(sql);
-                        if (!sqlite) {
-                          // Concurrent openers queue here, and find the migration done.
-                          statement.execute("LOCK TABLE " + SESSIONS + " IN EXCLUSIVE MODE");
-                        }
                         if (!hasGenerationColumn(c)) {
-                          for (var sql : MIGRATE_USED_JTIS) statement.execute(sql);
+                          if (!sqlite) {
+                            // Concurrent openers queue here, and then find the migration done.
+                            statement.execute("LOCK TABLE " + SESSIONS + " IN EXCLUSIVE MODE");
+                          }
+                          if (!hasGenerationColumn(c)) {
+                            for (var sql : MIGRATE_USED_JTIS) statement.execute(sql);
+                          }
                         }
                       }
                       return null;

@@ -127,6 +127,33 @@ abstract class JdbcSessionStoreContract extends SessionStoreContract {
   }
 
   @Test
+  @Timeout(60)
+  void instancesOpeningTheEarlierSchemaTogetherMigrateItOnce() throws Exception {
+    writeEarlierSchema();
+    int n = 4;
+    var barrier = new CyclicBarrier(n);
+    var pool = Executors.newFixedThreadPool(n);
+    var opened = new ArrayList<Future<JdbcSessionStore>>();
+    try {
+      for (int i = 0; i < n; i++) {
+        opened.add(
+            pool.submit(
+                () -> {
+                  barrier.await();
+                  return openAnother();
+                }));
+      }
+      for (var f : opened) {
+        try (var instance = f.get(50, TimeUnit.SECONDS)) {
+          assertThat(instance.findActive("old", T0).orElseThrow().generation()).isEqualTo(3);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aMigratedDatabaseOpensAgainUnchanged() throws Exception {
     writeEarlierSchema();
     store = openAnother();
