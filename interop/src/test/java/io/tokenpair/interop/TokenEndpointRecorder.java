@@ -15,18 +15,22 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
 
 /**
  * Records every request to the authorization server's token endpoint, in front of Spring Security:
- * the grant type, the refresh token presented, the status, the RFC 6749 section 5.2 error code and
- * the refresh token issued. This is the server-side count of refreshes the tests assert on.
- * Thread-safe.
+ * the grant type, how the client authenticated, the refresh token presented and whether it was in
+ * the URL, the status, the RFC 6749 section 5.2 error code and the refresh token issued. This is
+ * the server-side count of refreshes the tests assert on. Thread-safe.
  */
 final class TokenEndpointRecorder extends OncePerRequestFilter {
   /**
-   * One token request and its answer. {@code presentedRefreshToken}, {@code error} and {@code
-   * issuedRefreshToken} are null when absent.
+   * One token request and its answer. {@code clientAuthentication} is {@code client_secret_basic},
+   * {@code client_secret_post}, {@code bearer} (a bearer token sent to the token endpoint) or
+   * {@code none}; {@code presentedRefreshToken}, {@code error} and {@code issuedRefreshToken} are
+   * null when absent.
    */
   record Grant(
       String grantType,
+      String clientAuthentication,
       String presentedRefreshToken,
+      boolean refreshTokenInUrl,
       int status,
       String error,
       String issuedRefreshToken) {
@@ -46,6 +50,8 @@ final class TokenEndpointRecorder extends OncePerRequestFilter {
       throws ServletException, IOException {
     String grantType = request.getParameter("grant_type");
     String presented = request.getParameter("refresh_token");
+    String query = request.getQueryString();
+    boolean inUrl = query != null && query.contains("refresh_token");
     ContentCachingResponseWrapper wrapper = new ContentCachingResponseWrapper(response);
     try {
       chain.doFilter(request, wrapper);
@@ -54,7 +60,9 @@ final class TokenEndpointRecorder extends OncePerRequestFilter {
       Grant grant =
           new Grant(
               grantType,
+              clientAuthentication(request),
               presented,
+              inUrl,
               wrapper.getStatus(),
               text(body, "error"),
               text(body, "refresh_token"));
@@ -88,6 +96,17 @@ final class TokenEndpointRecorder extends OncePerRequestFilter {
 
   synchronized void clear() {
     grants.clear();
+  }
+
+  private static String clientAuthentication(HttpServletRequest request) {
+    String authorization = request.getHeader("Authorization");
+    if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+      return "client_secret_basic";
+    }
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return "bearer";
+    }
+    return request.getParameter("client_secret") != null ? "client_secret_post" : "none";
   }
 
   private JsonNode readJson(byte[] body) {

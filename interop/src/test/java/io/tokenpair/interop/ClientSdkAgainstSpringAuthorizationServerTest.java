@@ -1,0 +1,304 @@
+package io.tokenpair.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import io.tokenpair.client.OAuth2RefreshProtocol;
+import io.tokenpair.client.RefreshEvent;
+import io.tokenpair.client.RefreshProtocol;
+import io.tokenpair.client.SdkClocks;
+import io.tokenpair.client.SessionListener;
+import io.tokenpair.client.TokenPairAuth;
+import io.tokenpair.interop.OAuth2ByHand.TokenResponse;
+import io.tokenpair.interop.TokenEndpointRecorder.Grant;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
+import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
+
+/**
+ * client-sdk with {@link RefreshProtocol#oauth2} against Spring Authorization Server with
+ * refresh-token rotation: the pair comes from the authorization-code grant ({@link
+ * TokenPairAuth#signIn}), the API is on another origin ({@code localhost}) than the token endpoint
+ * ({@code 127.0.0.1}), and the SDK reads the same {@link io.tokenpair.demo.TestClock} as the
+ * server. Counts are taken at the server's token endpoint ({@link TokenEndpointRecorder}).
+ */
+@ExtendWith(AuthorizationServerExtension.class)
+@Timeout(60)
+class ClientSdkAgainstSpringAuthorizationServerTest {
+  private static final int CALLS = 50;
+  private static final Duration PAST_EXPIRY =
+      SpringAuthorizationServer.ACCESS_TOKEN_TTL.plusSeconds(1);
+
+  /** How the SDK authenticates the client at the token endpoint. */
+  enum ClientAuthentication {
+    CLIENT_SECRET_BASIC,
+    CLIENT_SECRET_POST;
+
+    OAuth2RefreshProtocol protocol(SpringAuthorizationServer server) {
+      OAuth2RefreshProtocol protocol =
+          RefreshProtocol.oauth2(server.tokenEndpoint(), SpringAuthorizationServer.CLIENT_ID);
+      return this == CLIENT_SECRET_BASIC
+          ? protocol.withClientSecretBasic(SpringAuthorizationServer.CLIENT_SECRET)
+          : protocol.withClientSecretPost(SpringAuthorizationServer.CLIENT_SECRET);
+    }
+  }
+
+  /** How the authorization is revoked at the server. */
+  enum Revocation {
+    /** RFC 7009: {@code POST /oauth2/revoke} with the refresh token. */
+    REVOCATION_ENDPOINT,
+    /** The authorization removed from Spring's {@code OAuth2AuthorizationService}. */
+    AUTHORIZATION_REMOVED
+  }
+
+  @Test
+  void fiftyCallsAfterExpiryShareOneRefresh(SpringAuthorizationServer server) throws Exception {
+    Listener listener = new Listener();
+    Sdk sdk = signedIn(server, ClientAuthentication.CLIENT_SECRET_BASIC, listener, true);
+    String signInRefreshToken = server.recorder().lastIssuedRefreshToken();
+    server.recorder().clear();
+
+    server.clock().advance(PAST_EXPIRY);
+    List<Integer> statuses = callConcurrently(sdk.client, server, CALLS);
+
+    assertThat(statuses).hasSize(CALLS).containsOnly(200);
+    assertThat(server.recorder().refreshGrants())
+        .extracting(Grant::status, Grant::presentedRefreshToken)
+        .containsExactly(tuple(200, signInRefreshToken));
+    assertThat(listener.awaitEvents(1))
+        .extracting(RefreshEvent::trigger, RefreshEvent::outcome)
+        .containsExactly(
+            tuple(RefreshEvent.Trigger.AHEAD_OF_EXPIRY, RefreshEvent.Outcome.REFRESHED));
+    assertThat(listener.refreshed).hasValue(1);
+    assertThat(listener.expired).hasValue(0);
+  }
+
+  @Test
+  void fiftyCallsRefusedWithInvalidTokenShareOneRefresh(SpringAuthorizationServer server)
+      throws Exception {
+    Listener listener = new Listener();
+    // No refresh ahead: the SDK sends the expired token, and Spring's resource server answers
+    // 401 with WWW-Authenticate: Bearer error="invalid_token", ...
+    Sdk sdk = signedIn(server, ClientAuthentication.CLIENT_SECRET_BASIC, listener, false);
+    server.recorder().clear();
+
+    server.clock().advance(PAST_EXPIRY);
+    List<Integer> statuses = callConcurrently(sdk.client, server, CALLS);
+
+    assertThat(statuses).hasSize(CALLS).containsOnly(200);
+    assertThat(server.recorder().refreshGrants()).extracting(Grant::status).containsExactly(200);
+    assertThat(listener.awaitEvents(1))
+        .extracting(RefreshEvent::trigger, RefreshEvent::status, RefreshEvent::outcome)
+        .containsExactly(
+            tuple(RefreshEvent.Trigger.EXPIRED_STATUS, 401, RefreshEvent.Outcome.REFRESHED));
+    assertThat(listener.refreshed).hasValue(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ClientAuthentication.class)
+  void rotationIsKeptOverSeveralCycles(
+      ClientAuthentication clientAuthentication, SpringAuthorizationServer server)
+      throws Exception {
+    Listener listener = new Listener();
+    Sdk sdk = signedIn(server, clientAuthentication, listener, true);
+    String signInRefreshToken = server.recorder().lastIssuedRefreshToken();
+    server.recorder().clear();
+
+    int cycles = 5;
+    for (int i = 0; i < cycles; i++) {
+      server.clock().advance(PAST_EXPIRY);
+      assertThat(call(sdk.client, server)).isEqualTo(200);
+    }
+    String forced = sdk.auth.forceRefresh();
+    assertThat(call(sdk.client, server)).isEqualTo(200);
+
+    List<Grant> grants = server.recorder().refreshGrants();
+    assertThat(grants).hasSize(cycles + 1).extracting(Grant::status).containsOnly(200);
+    assertThat(grants)
+        .extracting(Grant::clientAuthentication, Grant::refreshTokenInUrl)
+        .containsOnly(tuple(clientAuthentication.name().toLowerCase(java.util.Locale.ROOT), false));
+    // Each refresh presents exactly the token the previous answer issued: never a spent one.
+    List<String> expectedPresented = new ArrayList<>();
+    expectedPresented.add(signInRefreshToken);
+    for (int i = 0; i < grants.size() - 1; i++) {
+      expectedPresented.add(grants.get(i).issuedRefreshToken());
+    }
+    assertThat(grants).extracting(Grant::presentedRefreshToken).isEqualTo(expectedPresented);
+    assertThat(new HashSet<>(expectedPresented)).hasSize(cycles + 1);
+    assertThat(forced).isEqualTo(sdk.auth.accessToken());
+    List<RefreshEvent> events = listener.awaitEvents(cycles + 1);
+    assertThat(events)
+        .extracting(RefreshEvent::outcome)
+        .hasSize(cycles + 1)
+        .containsOnly(RefreshEvent.Outcome.REFRESHED);
+    assertThat(events.get(cycles).trigger()).isEqualTo(RefreshEvent.Trigger.FORCED);
+
+    // The server would have refused any of them again.
+    TokenResponse reuse = new OAuth2ByHand(server).refresh(signInRefreshToken);
+    assertThat(reuse.status()).isEqualTo(400);
+    assertThat(reuse.error()).isEqualTo("invalid_grant");
+    assertThat(listener.expired).hasValue(0);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Revocation.class)
+  void revokedAuthorizationEndsTheSessionOnce(
+      Revocation revocation, SpringAuthorizationServer server) throws Exception {
+    Listener listener = new Listener();
+    Sdk sdk = signedIn(server, ClientAuthentication.CLIENT_SECRET_BASIC, listener, true);
+    revoke(server, revocation, server.recorder().lastIssuedRefreshToken());
+    server.recorder().clear();
+
+    server.clock().advance(PAST_EXPIRY);
+    List<Integer> statuses = callConcurrently(sdk.client, server, CALLS);
+    int afterwards = call(sdk.client, server);
+
+    assertThat(statuses).hasSize(CALLS).containsOnly(401);
+    assertThat(afterwards).isEqualTo(401);
+    assertThat(server.recorder().refreshGrants())
+        .extracting(Grant::status, Grant::error)
+        .containsExactly(tuple(400, "invalid_grant"));
+    assertThat(listener.awaitEvents(1))
+        .extracting(RefreshEvent::outcome)
+        .containsExactly(RefreshEvent.Outcome.REJECTED);
+    assertThat(listener.expired).hasValue(1);
+    assertThat(listener.refreshed).hasValue(0);
+    assertThat(sdk.auth.accessToken()).isNull();
+  }
+
+  /** The SDK, signed in with a pair from the authorization-code grant. */
+  private static final class Sdk {
+    final TokenPairAuth auth;
+    final OkHttpClient client;
+
+    Sdk(TokenPairAuth auth) {
+      this.auth = auth;
+      this.client = auth.install(new OkHttpClient.Builder()).build();
+    }
+  }
+
+  private static Sdk signedIn(
+      SpringAuthorizationServer server,
+      ClientAuthentication clientAuthentication,
+      Listener listener,
+      boolean refreshAhead)
+      throws IOException {
+    TokenPairAuth.Builder builder =
+        SdkClocks.builder(server.clock())
+            .baseUrl(server.apiBaseUrl())
+            .refreshProtocol(clientAuthentication.protocol(server))
+            .listener(listener);
+    if (!refreshAhead) builder.refreshAhead(0, TimeUnit.SECONDS);
+    TokenPairAuth auth = builder.build();
+    TokenResponse pair = new OAuth2ByHand(server).authorizationCodeGrant();
+    assertThat(pair.status()).isEqualTo(200);
+    auth.signIn(pair.accessToken(), pair.refreshToken());
+    return new Sdk(auth);
+  }
+
+  private static void revoke(SpringAuthorizationServer server, Revocation how, String refreshToken)
+      throws IOException {
+    switch (how) {
+      case REVOCATION_ENDPOINT ->
+          assertThat(new OAuth2ByHand(server).revoke(refreshToken)).isEqualTo(200);
+      case AUTHORIZATION_REMOVED -> {
+        OAuth2Authorization authorization =
+            server.authorizations().findByToken(refreshToken, OAuth2TokenType.REFRESH_TOKEN);
+        assertThat(authorization).isNotNull();
+        server.authorizations().remove(authorization);
+      }
+    }
+  }
+
+  private static int call(OkHttpClient client, SpringAuthorizationServer server)
+      throws IOException {
+    try (Response response =
+        client.newCall(new Request.Builder().url(server.protectedResource()).build()).execute()) {
+      return response.code();
+    }
+  }
+
+  /** {@code calls} calls from as many threads, released together; returns their statuses. */
+  private static List<Integer> callConcurrently(
+      OkHttpClient client, SpringAuthorizationServer server, int calls) throws Exception {
+    ExecutorService threads = Executors.newFixedThreadPool(calls);
+    try {
+      CountDownLatch ready = new CountDownLatch(calls);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        results.add(
+            threads.submit(
+                () -> {
+                  ready.countDown();
+                  go.await();
+                  return call(client, server);
+                }));
+      }
+      ready.await();
+      go.countDown();
+      List<Integer> statuses = new ArrayList<>();
+      for (Future<Integer> result : results) statuses.add(result.get());
+      return statuses;
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /**
+   * Counts what the SDK reports. Its events fire on the refreshing thread after the refresh, so
+   * possibly after the waiting calls have returned: {@link #awaitEvents} waits for them (bounded).
+   */
+  private static final class Listener implements SessionListener {
+    final AtomicInteger refreshed = new AtomicInteger();
+    final AtomicInteger expired = new AtomicInteger();
+    private final BlockingQueue<RefreshEvent> events = new LinkedBlockingQueue<>();
+
+    /** Waits for the next {@code count} refresh events; then none may be left over. */
+    List<RefreshEvent> awaitEvents(int count) throws InterruptedException {
+      List<RefreshEvent> received = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        RefreshEvent event = events.poll(10, TimeUnit.SECONDS);
+        if (event == null) break;
+        received.add(event);
+      }
+      assertThat(events).as("refresh events beyond %d", count).isEmpty();
+      return received;
+    }
+
+    @Override
+    public void onRefreshed(String accessToken) {
+      refreshed.incrementAndGet();
+    }
+
+    @Override
+    public void onSessionExpired() {
+      expired.incrementAndGet();
+    }
+
+    @Override
+    public void onRefreshEvent(RefreshEvent event) {
+      events.add(event);
+    }
+  }
+}
