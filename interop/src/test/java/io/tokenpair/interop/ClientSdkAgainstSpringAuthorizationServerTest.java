@@ -3,6 +3,8 @@ package io.tokenpair.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import io.tokenpair.client.AuthResponseException;
+import io.tokenpair.client.FileSessionStore;
 import io.tokenpair.client.OAuth2RefreshProtocol;
 import io.tokenpair.client.RefreshEvent;
 import io.tokenpair.client.RefreshProtocol;
@@ -11,7 +13,9 @@ import io.tokenpair.client.SessionListener;
 import io.tokenpair.client.TokenPairAuth;
 import io.tokenpair.interop.OAuth2ByHand.TokenResponse;
 import io.tokenpair.interop.TokenEndpointRecorder.Grant;
+import java.io.File;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,12 +29,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
@@ -138,19 +144,9 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
     assertThat(grants)
         .extracting(Grant::clientAuthentication, Grant::refreshTokenInUrl)
         .containsOnly(tuple(clientAuthentication.name().toLowerCase(java.util.Locale.ROOT), false));
-    // Each refresh presents exactly the token the previous answer issued: never a spent one. The
-    // tokens are compared by name ("sign-in", "refresh 1", ...) to keep them out of messages.
-    Map<String, String> names = new HashMap<>();
-    names.put(signInRefreshToken, "sign-in");
-    List<String> expected = new ArrayList<>(List.of("sign-in"));
-    for (int i = 0; i < grants.size(); i++) {
-      names.putIfAbsent(grants.get(i).issuedRefreshToken(), "refresh " + (i + 1));
-      if (i < grants.size() - 1) expected.add("refresh " + (i + 1));
-    }
-    assertThat(names.size()).as("distinct refresh tokens issued").isEqualTo(cycles + 2);
-    assertThat(grants)
-        .extracting(g -> names.getOrDefault(g.presentedRefreshToken(), "unknown"))
-        .containsExactlyElementsOf(expected);
+    // Each refresh presents exactly the token the previous answer issued: never a spent one.
+    assertThat(presentedRefreshTokens(signInRefreshToken, grants))
+        .containsExactlyElementsOf(rotationChain(cycles + 1));
     assertThat(forced).isEqualTo(sdk.auth.accessToken());
     List<RefreshEvent> events = listener.awaitEvents(cycles + 1);
     assertThat(events)
@@ -192,6 +188,111 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
     assertThat(sdk.auth.accessToken()).isNull();
   }
 
+  @Test
+  void restartedAppRefreshesWithTheLastRotatedRefreshToken(
+      SpringAuthorizationServer server, @TempDir Path dir) throws Exception {
+    File file = dir.resolve("session.json").toFile();
+    Consumer<TokenPairAuth.Builder> fileStore = b -> b.sessionStore(FileSessionStore.of(file));
+    Sdk before =
+        sdk(
+            ClientAuthentication.CLIENT_SECRET_BASIC.protocol(server),
+            new Listener(),
+            fileStore,
+            server);
+    signIn(before, server);
+    String signInRefreshToken = server.recorder().lastIssuedRefreshToken();
+    server.recorder().clear();
+    for (int i = 0; i < 2; i++) {
+      server.clock().advance(PAST_EXPIRY);
+      assertThat(call(before.client, server)).isEqualTo(200);
+    }
+
+    Listener listener = new Listener();
+    Sdk after =
+        sdk(ClientAuthentication.CLIENT_SECRET_BASIC.protocol(server), listener, fileStore, server);
+    server.clock().advance(PAST_EXPIRY);
+    int status = call(after.client, server);
+
+    assertThat(status).isEqualTo(200);
+    List<Grant> grants = server.recorder().refreshGrants();
+    assertThat(grants).extracting(Grant::status).containsExactly(200, 200, 200);
+    assertThat(presentedRefreshTokens(signInRefreshToken, grants))
+        .containsExactlyElementsOf(rotationChain(3));
+    assertThat(listener.awaitEvents(1))
+        .extracting(RefreshEvent::outcome)
+        .containsExactly(RefreshEvent.Outcome.REFRESHED);
+  }
+
+  @Test
+  void twoProcessesSharingAFileStoreRefreshOnceAndAdoptTheRotation(
+      SpringAuthorizationServer server, @TempDir Path dir) throws Exception {
+    File file = dir.resolve("session.json").toFile();
+    Consumer<TokenPairAuth.Builder> fileStore = b -> b.sessionStore(FileSessionStore.of(file));
+    Listener firstListener = new Listener();
+    Listener secondListener = new Listener();
+    Sdk first =
+        sdk(
+            ClientAuthentication.CLIENT_SECRET_BASIC.protocol(server),
+            firstListener,
+            fileStore,
+            server);
+    Sdk second =
+        sdk(
+            ClientAuthentication.CLIENT_SECRET_BASIC.protocol(server),
+            secondListener,
+            fileStore,
+            server);
+    signIn(first, server);
+    assertThat(call(second.client, server)).isEqualTo(200); // the second reads the shared pair
+    server.recorder().clear();
+
+    server.clock().advance(PAST_EXPIRY);
+    List<Integer> statuses = callConcurrently(List.of(first.client, second.client), server, CALLS);
+
+    assertThat(statuses).hasSize(CALLS).containsOnly(200);
+    assertThat(server.recorder().refreshGrants()).extracting(Grant::status).containsExactly(200);
+    List<RefreshEvent> events = new ArrayList<>(firstListener.awaitEvents(1));
+    events.addAll(secondListener.awaitEvents(1));
+    assertThat(events)
+        .extracting(RefreshEvent::outcome)
+        .containsExactlyInAnyOrder(RefreshEvent.Outcome.REFRESHED, RefreshEvent.Outcome.ADOPTED);
+    assertThat(first.auth.accessToken()).isEqualTo(second.auth.accessToken());
+    assertThat(firstListener.expired.get() + secondListener.expired.get()).isZero();
+  }
+
+  @Test
+  void wrongClientSecretFailsTheRefreshAndKeepsTheSession(SpringAuthorizationServer server)
+      throws Exception {
+    Listener listener = new Listener();
+    OAuth2RefreshProtocol wrongSecret =
+        RefreshProtocol.oauth2(server.tokenEndpoint(), SpringAuthorizationServer.CLIENT_ID)
+            .withClientSecretBasic("not-" + SpringAuthorizationServer.CLIENT_SECRET);
+    Sdk sdk = sdk(wrongSecret, listener, b -> b.refreshAhead(0, TimeUnit.SECONDS), server);
+    signIn(sdk, server);
+    String accessToken = sdk.auth.accessToken();
+    server.recorder().clear();
+
+    server.clock().advance(PAST_EXPIRY);
+    int status = call(sdk.client, server);
+
+    assertThat(status).isEqualTo(401); // the API's own answer
+    assertThat(server.recorder().refreshGrants())
+        .extracting(Grant::status, Grant::error)
+        .containsExactly(tuple(401, "invalid_client"));
+    RefreshEvent event = listener.awaitEvents(1).get(0);
+    assertThat(event.outcome()).isEqualTo(RefreshEvent.Outcome.FAILED);
+    assertThat(event.failure())
+        .isInstanceOfSatisfying(
+            AuthResponseException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(401);
+              assertThat(e.error()).isEqualTo("invalid_client");
+              assertThat(e.endsSession()).isFalse();
+            });
+    assertThat(listener.expired).hasValue(0);
+    assertThat(sdk.auth.accessToken()).isEqualTo(accessToken);
+  }
+
   /** The SDK, signed in with a pair from the authorization-code grant. */
   private static final class Sdk {
     final TokenPairAuth auth;
@@ -209,17 +310,65 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
       Listener listener,
       boolean refreshAhead)
       throws IOException {
+    Sdk sdk =
+        sdk(
+            clientAuthentication.protocol(server),
+            listener,
+            builder -> {
+              if (!refreshAhead) builder.refreshAhead(0, TimeUnit.SECONDS);
+            },
+            server);
+    signIn(sdk, server);
+    return sdk;
+  }
+
+  /** An SDK on the server's clock, API and token endpoint; {@code options} adds to its builder. */
+  private static Sdk sdk(
+      RefreshProtocol protocol,
+      Listener listener,
+      Consumer<TokenPairAuth.Builder> options,
+      SpringAuthorizationServer server) {
     TokenPairAuth.Builder builder =
         SdkClocks.builder(server.clock())
             .baseUrl(server.apiBaseUrl())
-            .refreshProtocol(clientAuthentication.protocol(server))
+            .refreshProtocol(protocol)
             .listener(listener);
-    if (!refreshAhead) builder.refreshAhead(0, TimeUnit.SECONDS);
-    TokenPairAuth auth = builder.build();
+    options.accept(builder);
+    return new Sdk(builder.build());
+  }
+
+  /** Signs {@code sdk} in with a pair from the authorization-code grant. */
+  private static void signIn(Sdk sdk, SpringAuthorizationServer server) throws IOException {
     TokenResponse pair = new OAuth2ByHand(server).authorizationCodeGrant();
     assertThat(pair.status()).isEqualTo(200);
-    auth.signIn(pair.accessToken(), pair.refreshToken());
-    return new Sdk(auth);
+    sdk.auth.signIn(pair.accessToken(), pair.refreshToken());
+  }
+
+  /**
+   * Names the refresh tokens each grant presented ("sign-in" for {@code signInRefreshToken},
+   * "refresh N" for the one the Nth grant issued, "unknown" otherwise), so that tokens stay out of
+   * assertion messages, after checking that every grant issued a new one.
+   */
+  private static List<String> presentedRefreshTokens(
+      String signInRefreshToken, List<Grant> grants) {
+    Map<String, String> names = new HashMap<>();
+    names.put(signInRefreshToken, "sign-in");
+    for (int i = 0; i < grants.size(); i++) {
+      names.putIfAbsent(grants.get(i).issuedRefreshToken(), "refresh " + (i + 1));
+    }
+    assertThat(names.size()).as("distinct refresh tokens issued").isEqualTo(grants.size() + 1);
+    List<String> presented = new ArrayList<>();
+    for (Grant grant : grants) {
+      presented.add(names.getOrDefault(grant.presentedRefreshToken(), "unknown"));
+    }
+    return presented;
+  }
+
+  /** "sign-in", "refresh 1", ..., "refresh {@code refreshes - 1}": the chain never reusing one. */
+  private static List<String> rotationChain(int refreshes) {
+    List<String> chain = new ArrayList<>(List.of("sign-in"));
+    for (int i = 1; i < refreshes; i++) chain.add("refresh " + i);
+    return chain;
   }
 
   private static void revoke(SpringAuthorizationServer server, Revocation how, String refreshToken)
@@ -247,12 +396,19 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
   /** {@code calls} calls from as many threads, released together; returns their statuses. */
   private static List<Integer> callConcurrently(
       OkHttpClient client, SpringAuthorizationServer server, int calls) throws Exception {
+    return callConcurrently(List.of(client), server, calls);
+  }
+
+  /** As above, the calls spread over {@code clients} in turn. */
+  private static List<Integer> callConcurrently(
+      List<OkHttpClient> clients, SpringAuthorizationServer server, int calls) throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(calls);
     try {
       CountDownLatch ready = new CountDownLatch(calls);
       CountDownLatch go = new CountDownLatch(1);
       List<Future<Integer>> results = new ArrayList<>();
       for (int i = 0; i < calls; i++) {
+        OkHttpClient client = clients.get(i % clients.size());
         results.add(
             threads.submit(
                 () -> {
