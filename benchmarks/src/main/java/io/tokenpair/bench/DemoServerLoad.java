@@ -189,7 +189,8 @@ final class DemoServerLoad {
     }
   }
 
-  private static WrkResult runWrk(
+  /** Runs wrk once and parses its {@code report.lua} line; fails when wrk does. */
+  static WrkResult runWrk(
       String wrk,
       String url,
       Path script,
@@ -265,8 +266,8 @@ final class DemoServerLoad {
     return file;
   }
 
-  /** Returns {access token, rt cookie}. */
-  private static String[] login(OkHttpClient http, String base) throws IOException {
+  /** Logs in as the default user; returns {access token, rt cookie}. */
+  static String[] login(OkHttpClient http, String base) throws IOException {
     Request request =
         new Request.Builder()
             .url(base + "/auth/login")
@@ -279,6 +280,14 @@ final class DemoServerLoad {
                         + "\"}",
                     JSON))
             .build();
+    return pair(http, request);
+  }
+
+  /**
+   * Sends a login or refresh request; returns {access token, rt cookie} of its 200 answer, or
+   * fails.
+   */
+  static String[] pair(OkHttpClient http, Request request) throws IOException {
     try (Response response = http.newCall(request).execute()) {
       String body = response.body().string();
       Matcher token = TOKEN.matcher(body);
@@ -288,7 +297,7 @@ final class DemoServerLoad {
         if (m.find()) rt = m.group(1);
       }
       if (response.code() != 200 || !token.find() || rt == null) {
-        throw new IOException("login failed: HTTP " + response.code());
+        throw new IOException(request.url().encodedPath() + " failed: HTTP " + response.code());
       }
       return new String[] {token.group(1), rt};
     }
@@ -306,7 +315,8 @@ final class DemoServerLoad {
     return String.join(", ", lines);
   }
 
-  private static Path extract(Path dir, String name) throws IOException {
+  /** Copies the resource {@code name} of this package into {@code dir}. */
+  static Path extract(Path dir, String name) throws IOException {
     Path file = dir.resolve(name);
     try (InputStream in = DemoServerLoad.class.getResourceAsStream(name)) {
       if (in == null) throw new IOException("missing resource " + name);
@@ -315,7 +325,8 @@ final class DemoServerLoad {
     return file;
   }
 
-  private static String findWrk() {
+  /** The wrk executable on the PATH, or null. */
+  static String findWrk() {
     String path = System.getenv("PATH");
     if (path == null) return null;
     for (String dir : path.split(java.io.File.pathSeparator)) {
