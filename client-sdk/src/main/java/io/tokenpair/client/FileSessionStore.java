@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import okhttp3.Cookie;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link SessionStore} in one JSON file, for desktop apps: the refresh cookie and, unless
@@ -70,7 +71,7 @@ public final class FileSessionStore implements SessionStore {
       JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
 
   /** The access token when it is not persisted. */
-  private volatile String memoryAccessToken;
+  private volatile @Nullable String memoryAccessToken;
 
   FileSessionStore(File file, boolean persistAccessToken, Runnable beforeRename) {
     if (file == null) throw new NullPointerException("file == null");
@@ -117,24 +118,43 @@ public final class FileSessionStore implements SessionStore {
   }
 
   @Override
-  public String loadAccessToken() throws IOException {
-    if (!persistAccessToken) return memoryAccessToken;
-    JsonNode token = read().get("access_token");
-    return token != null && token.isTextual() ? token.asText() : null;
+  public @Nullable String loadAccessToken() throws IOException {
+    return persistAccessToken ? loadText("access_token") : memoryAccessToken;
   }
 
   @Override
-  public void saveAccessToken(String accessToken) throws IOException {
-    if (!persistAccessToken) {
+  public void saveAccessToken(@Nullable String accessToken) throws IOException {
+    if (persistAccessToken) {
+      saveText("access_token", accessToken);
+    } else {
       memoryAccessToken = accessToken;
-      return;
     }
+  }
+
+  /** Returns the stored refresh token of a body-token protocol such as OAuth 2.0, or null. */
+  @Override
+  public @Nullable String loadRefreshToken() throws IOException {
+    return loadText("refresh_token");
+  }
+
+  /** Stores the refresh token of a body-token protocol such as OAuth 2.0 (also in cookiesOnly). */
+  @Override
+  public void saveRefreshToken(@Nullable String refreshToken) throws IOException {
+    saveText("refresh_token", refreshToken);
+  }
+
+  private @Nullable String loadText(String field) throws IOException {
+    JsonNode value = read().get(field);
+    return value != null && value.isTextual() ? value.asText() : null;
+  }
+
+  private void saveText(String field, @Nullable String value) throws IOException {
     try (Closeable lock = lock()) {
       ObjectNode root = readForUpdate();
-      if (accessToken != null) {
-        root.put("access_token", accessToken);
+      if (value != null) {
+        root.put(field, value);
       } else {
-        root.remove("access_token");
+        root.remove(field);
       }
       write(root);
     }

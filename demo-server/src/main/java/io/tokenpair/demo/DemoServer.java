@@ -75,7 +75,10 @@ public final class DemoServer implements AutoCloseable {
     this(config, UnaryOperator.identity());
   }
 
-  /** As {@link #DemoServer(DemoConfig)}, checking passwords through {@code verifiers(real)}. */
+  /**
+   * As {@link #DemoServer(DemoConfig)}, checking passwords with {@code verifiers.apply(real
+   * check)}.
+   */
   DemoServer(DemoConfig config, UnaryOperator<UserDirectory.Verifier> verifiers) {
     this(config, SessionStore.open(config.store()), true, verifiers);
   }

@@ -31,6 +31,7 @@ public final class UserDirectory {
     boolean verify(String password, PasswordHasher.Hash stored);
   }
 
+  private final PasswordHasher hasher;
   private final Verifier verifier;
   private final List<String> usernames;
   private final CompletableFuture<Map<String, Entry>> byName;
@@ -42,6 +43,7 @@ public final class UserDirectory {
 
   /** Checks passwords with {@code verifier} instead of {@code hasher} (tests count the checks). */
   UserDirectory(Map<String, String> passwordsByName, PasswordHasher hasher, Verifier verifier) {
+    this.hasher = hasher;
     this.verifier = verifier;
     var passwords = new LinkedHashMap<>(passwordsByName);
     this.usernames = List.copyOf(passwords.keySet());

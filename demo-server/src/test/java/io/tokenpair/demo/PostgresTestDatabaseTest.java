@@ -3,6 +3,7 @@ package io.tokenpair.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
@@ -30,10 +31,8 @@ class PostgresTestDatabaseTest {
 
   @Test
   void anUnreachableDatabaseSkipsTheTestOutsideCi() {
-    for (var env : new Map[] {Map.of(), Map.of("CI", "false"), Map.of("CI", "")}) {
-      @SuppressWarnings("unchecked")
-      Map<String, String> e = env;
-      assertThatThrownBy(() -> PostgresTestDatabase.reachableAndEmpty(UNREACHABLE, e))
+    for (var env : List.of(Map.<String, String>of(), Map.of("CI", "false"), Map.of("CI", ""))) {
+      assertThatThrownBy(() -> PostgresTestDatabase.reachableAndEmpty(UNREACHABLE, env))
           .as("env %s", env)
           .isInstanceOf(TestAbortedException.class)
           .hasMessageStartingWith("PostgreSQL tests skipped: no server at ");
