@@ -64,12 +64,15 @@ final class Http {
         413, "payload_too_large", "The request body is larger than " + MAX_BODY_BYTES + " bytes.");
   }
 
+  /** The request's media type, lower case and without parameters; empty when there is none. */
+  static String mediaType(HttpExchange ex) {
+    var contentType = ex.getRequestHeaders().getFirst("Content-Type");
+    return contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+  }
+
   /** Reads a JSON object body: 415 for another content type, 400 for anything but an object. */
   static ObjectNode readJsonObject(HttpExchange ex) {
-    var contentType = ex.getRequestHeaders().getFirst("Content-Type");
-    var mediaType =
-        contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-    if (!mediaType.equals("application/json")) {
+    if (!mediaType(ex).equals("application/json")) {
       throw new ApiException(
           415, "unsupported_media_type", "The request body must be application/json.");
     }
