@@ -248,6 +248,14 @@ public final class DemoServer implements AutoCloseable {
     var route = routes.get(ex.getRequestURI().getRawPath());
     var routeName = route == null ? "other" : route.name();
     var errors = route == null ? ErrorBody.ENVELOPE : route.errors();
+    var observed = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable observe =
+        () -> {
+          if (observed.compareAndSet(false, true)) {
+            metrics.observe(routeName, System.nanoTime() - start);
+          }
+        };
+    ex.setAttribute(Http.BEFORE_ANSWER, observe);
     try {
       dispatch(ex, route);
     } catch (ApiException e) {
@@ -266,8 +274,7 @@ public final class DemoServer implements AutoCloseable {
       System.err.println("demo-server: internal error on " + routeName + ": " + e.getClass());
       sendError(ex, errors, new ApiException(500, "internal_error", "Internal error."));
     } finally {
-      // Observed before the close that releases the client, so its next call sees this one.
-      metrics.observe(routeName, System.nanoTime() - start);
+      observe.run(); // Already run when an answer was sent: once per request.
       ex.close();
     }
   }

@@ -185,11 +185,24 @@ final class Http {
   }
 
   static void sendEmpty(HttpExchange ex, int status) throws IOException {
+    beforeAnswer(ex);
     ex.sendResponseHeaders(status, -1);
+  }
+
+  /** The exchange attribute whose {@link Runnable} runs just before the answer leaves. */
+  static final String BEFORE_ANSWER = "tokenpair.beforeAnswer";
+
+  /**
+   * Runs the exchange's {@link #BEFORE_ANSWER} hook: the request's metrics are recorded before the
+   * client can read the answer, so its next request (a read of /metrics) sees this one.
+   */
+  private static void beforeAnswer(HttpExchange ex) {
+    if (ex.getAttribute(BEFORE_ANSWER) instanceof Runnable hook) hook.run();
   }
 
   private static void send(HttpExchange ex, int status, String contentType, byte[] bytes)
       throws IOException {
+    beforeAnswer(ex);
     ex.getResponseHeaders().set("Content-Type", contentType);
     if (ex.getRequestMethod().equals("HEAD")) {
       ex.sendResponseHeaders(status, -1);
