@@ -517,7 +517,7 @@ public final class TokenPairAuth {
               listener,
               clock,
               mapper,
-              TokenRefresher.newRefreshExecutor());
+              RefreshThread.newExecutor());
       AuthPolicy policy =
           new AuthPolicy(
               baseUrl, logoutUrl, expiredStatusCodes, refreshAheadMillis, session, clock);
