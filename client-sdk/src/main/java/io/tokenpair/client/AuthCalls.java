@@ -62,6 +62,9 @@ final class AuthCalls {
 
   /** A grant, with what its answer said of the server's clock. */
   static final class Grant {
+    /** The offset of a pair that no answer brought (a sign-in): the last measure stands. */
+    static final long UNKNOWN_OFFSET = Long.MIN_VALUE;
+
     final TokenGrant tokens;
 
     /**

@@ -31,6 +31,12 @@ final class Events {
     pending.add(() -> listener.onStorageError(error));
   }
 
+  /** Records {@code error} as a storage error and returns it, for {@code throw}. */
+  IOException storage(IOException error) {
+    storageError(error);
+    return error;
+  }
+
   void refresh(RefreshEvent event) {
     pending.add(() -> listener.onRefreshEvent(event));
   }

@@ -165,7 +165,7 @@ public final class FileSessionStore implements SessionStore {
     JsonNode cookies = read().get("cookies");
     if (cookies == null || !cookies.isArray()) return Collections.emptyList();
     List<Cookie> result = new ArrayList<>();
-    for (JsonNode node : cookies) result.add(toCookie(node));
+    for (JsonNode node : cookies) result.add(CookieJson.toCookie(node, file));
     return result;
   }
 
@@ -175,7 +175,7 @@ public final class FileSessionStore implements SessionStore {
       ObjectNode root = readForUpdate();
       ArrayNode array = root.putArray("cookies");
       for (Cookie cookie : cookies) {
-        if (cookie.persistent()) array.add(toJson(cookie));
+        if (cookie.persistent()) array.add(CookieJson.toJson(mapper, cookie));
       }
       write(root);
     }
@@ -259,43 +259,6 @@ public final class FileSessionStore implements SessionStore {
     byte[] buffer = new byte[8192];
     for (int n; (n = in.read(buffer)) != -1; ) out.write(buffer, 0, n);
     return out.toByteArray();
-  }
-
-  private ObjectNode toJson(Cookie cookie) {
-    ObjectNode node = mapper.createObjectNode();
-    node.put("name", cookie.name());
-    node.put("value", cookie.value());
-    node.put("expires_at", cookie.expiresAt());
-    node.put("domain", cookie.domain());
-    node.put("host_only", cookie.hostOnly());
-    node.put("path", cookie.path());
-    node.put("secure", cookie.secure());
-    node.put("http_only", cookie.httpOnly());
-    if (cookie.sameSite() != null) node.put("same_site", cookie.sameSite());
-    return node;
-  }
-
-  private Cookie toCookie(JsonNode node) throws IOException {
-    try {
-      Cookie.Builder builder =
-          new Cookie.Builder()
-              .name(node.path("name").asText())
-              .value(node.path("value").asText())
-              .expiresAt(node.path("expires_at").asLong())
-              .path(node.path("path").asText("/"));
-      String domain = node.path("domain").asText();
-      if (node.path("host_only").asBoolean()) {
-        builder.hostOnlyDomain(domain);
-      } else {
-        builder.domain(domain);
-      }
-      if (node.path("secure").asBoolean()) builder.secure();
-      if (node.path("http_only").asBoolean()) builder.httpOnly();
-      if (node.hasNonNull("same_site")) builder.sameSite(node.get("same_site").asText());
-      return builder.build();
-    } catch (IllegalArgumentException e) {
-      throw new IOException("The session file " + file + " has an invalid cookie.");
-    }
   }
 
   @Override

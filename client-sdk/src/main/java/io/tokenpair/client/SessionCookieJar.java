@@ -4,8 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,10 +32,6 @@ import okhttp3.HttpUrl;
  * listener is never called with the monitor held.
  */
 final class SessionCookieJar implements CookieJar {
-  /** Orders cookies with longer paths first, as RFC 6265 section 5.4 asks of the Cookie header. */
-  private static final Comparator<Cookie> LONGER_PATH_FIRST =
-      (a, b) -> Integer.compare(b.path().length(), a.path().length());
-
   private final Stores stores;
   private final Clock clock;
   private final SessionListener listener;
@@ -68,7 +62,7 @@ final class SessionCookieJar implements CookieJar {
     Events events = new Events(listener);
     boolean queue = false;
     synchronized (this) {
-      List<Cookie> next = merge(cookies(events), received);
+      List<Cookie> next = Cookies.merge(cookies(events), received);
       if (stores.isShared()) {
         cookies = live(next);
         unsaved.addAll(received);
@@ -103,7 +97,7 @@ final class SessionCookieJar implements CookieJar {
       }
     }
     if (result == null) return Collections.emptyList();
-    Collections.sort(result, LONGER_PATH_FIRST);
+    Collections.sort(result, Cookies.LONGER_PATH_FIRST);
     return result;
   }
 
@@ -139,7 +133,7 @@ final class SessionCookieJar implements CookieJar {
     if (received.isEmpty()) return;
     synchronized (this) {
       if (stores.isShared()) cookies = null; // Merge into what other processes wrote.
-      IOException failure = update(merge(cookies(events), received), null);
+      IOException failure = update(Cookies.merge(cookies(events), received), null);
       if (failure != null) throw failure;
     }
   }
@@ -202,33 +196,8 @@ final class SessionCookieJar implements CookieJar {
     events.fire();
   }
 
-  /**
-   * RFC 6265 section 5.3, steps 11 and 12: replace by name, domain and path; an expired cookie only
-   * deletes (by being dropped from the live set).
-   */
-  private static List<Cookie> merge(List<Cookie> current, List<Cookie> received) {
-    List<Cookie> next = new ArrayList<>(current);
-    for (Cookie cookie : received) {
-      for (Iterator<Cookie> i = next.iterator(); i.hasNext(); ) {
-        Cookie old = i.next();
-        if (old.name().equals(cookie.name())
-            && old.domain().equals(cookie.domain())
-            && old.path().equals(cookie.path())) {
-          i.remove();
-        }
-      }
-      next.add(cookie);
-    }
-    return next;
-  }
-
   private List<Cookie> live(List<Cookie> next) {
-    long now = clock.currentTimeMillis();
-    List<Cookie> live = new ArrayList<>(next.size());
-    for (Cookie cookie : next) {
-      if (cookie.expiresAt() > now) live.add(cookie);
-    }
-    return Collections.unmodifiableList(live);
+    return Cookies.live(next, clock.currentTimeMillis());
   }
 
   /**
@@ -263,7 +232,7 @@ final class SessionCookieJar implements CookieJar {
         events.storageError(e);
       }
       List<Cookie> base = loaded == null ? Collections.<Cookie>emptyList() : loaded;
-      cookies = live(unsaved.isEmpty() ? base : merge(base, unsaved));
+      cookies = live(unsaved.isEmpty() ? base : Cookies.merge(base, unsaved));
     }
     return cookies;
   }
@@ -292,10 +261,10 @@ final class SessionCookieJar implements CookieJar {
       // A retry of the same call presents what the server set on the first attempt.
       List<Cookie> result = new ArrayList<>();
       long now = clock.currentTimeMillis();
-      for (Cookie cookie : merge(base, mine)) {
+      for (Cookie cookie : Cookies.merge(base, mine)) {
         if (cookie.expiresAt() > now && cookie.matches(url)) result.add(cookie);
       }
-      Collections.sort(result, LONGER_PATH_FIRST);
+      Collections.sort(result, Cookies.LONGER_PATH_FIRST);
       return result;
     }
 

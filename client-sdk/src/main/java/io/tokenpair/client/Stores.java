@@ -56,6 +56,16 @@ final class Stores {
     };
   }
 
+  /** As {@link #lock()}; a failure is also a storage error, unless an interrupt. */
+  Closeable lock(Events events) throws IOException {
+    try {
+      return lock();
+    } catch (IOException e) {
+      if (!(e instanceof java.io.InterruptedIOException)) events.storageError(e);
+      throw e;
+    }
+  }
+
   @Nullable String loadAccessToken() throws IOException {
     try {
       return tokens.loadAccessToken();

@@ -109,7 +109,10 @@ public final class TokenPairAuth {
    */
   public String login(Request loginRequest) throws IOException {
     if (loginRequest == null) throw new NullPointerException("loginRequest == null");
-    return session.login(loginRequest);
+    SessionCookieJar.Staging staging = session.cookieJar.staging();
+    AuthCalls.Grant grant = session.calls.login(loginRequest, staging);
+    session.newOwner(staging, grant);
+    return grant.tokens.accessToken();
   }
 
   /**
@@ -160,7 +163,13 @@ public final class TokenPairAuth {
     if (accessToken.isEmpty() || refreshToken.isEmpty()) {
       throw new IllegalArgumentException("a token is empty");
     }
-    session.signIn(accessToken, refreshToken);
+    if (!session.hasBodyToken()) {
+      throw new IllegalStateException(
+          "signIn needs a protocol whose refresh token is in the body, such as oauth2.");
+    }
+    TokenGrant pair =
+        TokenGrant.of(accessToken, refreshToken, TokenGrant.UNKNOWN_LIFETIME, TimeUnit.SECONDS);
+    session.newOwner(null, new AuthCalls.Grant(pair, AuthCalls.Grant.UNKNOWN_OFFSET));
   }
 
   /**
@@ -508,7 +517,7 @@ public final class TokenPairAuth {
               listener,
               clock,
               mapper,
-              TokenRefresher.newRefreshExecutor());
+              RefreshThread.newExecutor());
       AuthPolicy policy =
           new AuthPolicy(
               baseUrl, logoutUrl, expiredStatusCodes, refreshAheadMillis, session, clock);

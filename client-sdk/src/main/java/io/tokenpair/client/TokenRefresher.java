@@ -5,9 +5,7 @@ import java.io.InterruptedIOException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,20 +96,11 @@ public final class TokenRefresher {
   public TokenRefresher(
       RefreshFunction refreshFunction, long graceWindow, long awaitTimeout, TimeUnit unit) {
     this(
-        refreshFunction,
+        checkFunction(refreshFunction),
         checkDuration(graceWindow, unit, "graceWindow"),
         checkDuration(awaitTimeout, unit, "awaitTimeout"),
-        newRefreshExecutor(),
+        RefreshThread.newExecutor(),
         Clock.SYSTEM);
-  }
-
-  TokenRefresher(
-      RefreshFunction refreshFunction,
-      long graceWindowNanos,
-      long awaitTimeoutNanos,
-      Executor executor,
-      Clock clock) {
-    this(checkFunction(refreshFunction), graceWindowNanos, awaitTimeoutNanos, executor, clock);
   }
 
   TokenRefresher(
@@ -287,27 +276,6 @@ public final class TokenRefresher {
     if (unit == null) throw new NullPointerException("unit == null");
     if (duration < 0) throw new IllegalArgumentException(name + " < 0");
     return unit.toNanos(duration);
-  }
-
-  /**
-   * One daemon thread, started on demand and stopped after a minute without work, so idle
-   * refreshers leak nothing.
-   */
-  static ThreadPoolExecutor newRefreshExecutor() {
-    ThreadPoolExecutor executor =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            60,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<Runnable>(),
-            runnable -> {
-              Thread thread = new Thread(runnable, "tokenpair refresh");
-              thread.setDaemon(true);
-              return thread;
-            });
-    executor.allowCoreThreadTimeOut(true);
-    return executor;
   }
 
   @Override

@@ -32,10 +32,10 @@ final class TokenRefresherTest {
 
   private TokenRefresher refresher(TokenRefresher.RefreshFunction function) {
     return new TokenRefresher(
-        function,
+        flight -> function.refresh(),
         TimeUnit.MILLISECONDS.toNanos(300),
         0,
-        TokenRefresher.newRefreshExecutor(),
+        RefreshThread.newExecutor(),
         clock);
   }
 
@@ -218,14 +218,14 @@ final class TokenRefresherTest {
     CountDownLatch release = new CountDownLatch(1);
     TokenRefresher refresher =
         new TokenRefresher(
-            () -> {
+            flight -> {
               calls.incrementAndGet();
               await(release);
               return "late";
             },
             TimeUnit.MILLISECONDS.toNanos(300),
             TimeUnit.MILLISECONDS.toNanos(50),
-            TokenRefresher.newRefreshExecutor(),
+            RefreshThread.newExecutor(),
             clock);
     assertThatThrownBy(refresher::tryRefresh)
         .isInstanceOf(InterruptedIOException.class)

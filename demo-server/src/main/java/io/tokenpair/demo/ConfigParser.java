@@ -43,6 +43,8 @@ public final class ConfigParser {
         --secure-cookie auto|true|false
                                  Secure attribute on the rt cookie (auto: when over TLS or
                                  X-Forwarded-Proto: https)
+        --password-grant on|off  grant_type=password at POST /oauth/token (off); a demo
+                                 convenience (OAuth 2.1 drops it), the captcha still applies
         --store memory|sqlite:PATH|jdbc:postgresql://HOST[:PORT]/DB?user=U&password=P
                                  where sessions live (memory: they end with the process);
                                  sqlite:PATH survives restarts, PostgreSQL is shared by several
@@ -66,8 +68,14 @@ public final class ConfigParser {
           "user",
           "cors-origin",
           "secure-cookie",
+          "password-grant",
           "store");
   private static final List<String> REPEATABLE = List.of("user", "cors-origin");
+
+  private enum OnOff {
+    ON,
+    OFF
+  }
 
   private ConfigParser() {}
 
@@ -161,6 +169,7 @@ public final class ConfigParser {
         b.user(name, colon < 0 ? "" : value.substring(colon + 1));
       }
       case "cors-origin" -> b.corsOrigin(value.strip());
+      case "password-grant" -> b.passwordGrant(parseEnum(flag, value, OnOff.class) == OnOff.ON);
       case "store" -> b.store(StoreSpec.parse(value));
       default -> throw unknownFlag(flag);
     }

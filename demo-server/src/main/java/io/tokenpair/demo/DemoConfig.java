@@ -70,6 +70,7 @@ public final class DemoConfig {
   private final int threads;
   private final StoreSpec store;
   private final Duration purgeInterval;
+  private final boolean passwordGrant;
   private final Clock clock;
 
   /** Takes {@code b}'s values, which {@link Builder#build()} has checked; draws missing secrets. */
@@ -98,6 +99,7 @@ public final class DemoConfig {
     threads = b.threads;
     store = b.store;
     purgeInterval = b.purgeInterval;
+    passwordGrant = b.passwordGrant;
     clock = b.clock;
   }
 
@@ -199,6 +201,14 @@ public final class DemoConfig {
     return purgeInterval;
   }
 
+  /**
+   * Whether {@code POST /oauth/token} takes {@code grant_type=password} ({@code --password-grant
+   * on}); off by default. A demo convenience: OAuth 2.1 drops the grant.
+   */
+  public boolean passwordGrant() {
+    return passwordGrant;
+  }
+
   public Clock clock() {
     return clock;
   }
@@ -233,6 +243,8 @@ public final class DemoConfig {
         + store
         + ", purgeInterval="
         + purgeInterval
+        + ", passwordGrant="
+        + passwordGrant
         + "]";
   }
 
@@ -276,6 +288,7 @@ public final class DemoConfig {
     private int threads = 16;
     private StoreSpec store = StoreSpec.MEMORY;
     private Duration purgeInterval = Duration.ofMinutes(10);
+    private boolean passwordGrant;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -375,6 +388,12 @@ public final class DemoConfig {
     /** How often expired and revoked sessions are deleted (10 minutes); zero never. */
     public Builder purgeInterval(Duration purgeInterval) {
       this.purgeInterval = Objects.requireNonNull(purgeInterval, "purgeInterval == null");
+      return this;
+    }
+
+    /** Enables {@code grant_type=password} at {@code POST /oauth/token}; off by default. */
+    public Builder passwordGrant(boolean passwordGrant) {
+      this.passwordGrant = passwordGrant;
       return this;
     }
 

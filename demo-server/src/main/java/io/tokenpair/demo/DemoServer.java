@@ -44,12 +44,22 @@ public final class DemoServer implements AutoCloseable {
     void handle(HttpExchange ex) throws IOException;
   }
 
+  /** The JSON body of an error answer. */
+  @FunctionalInterface
+  private interface ErrorBody {
+    Object of(ApiException e);
+
+    ErrorBody ENVELOPE = e -> Http.error(e.status(), e.error(), e.getMessage());
+  }
+
   /**
    * @param name a fixed label for metrics
    * @param methods the allowed methods, besides OPTIONS
    * @param checkOrigin whether a present, foreign Origin is refused (cookie endpoints)
+   * @param errors how its errors are written, including those raised before its handler
    */
-  private record Route(String name, Set<String> methods, boolean checkOrigin, Handler handler) {
+  private record Route(
+      String name, Set<String> methods, boolean checkOrigin, Handler handler, ErrorBody errors) {
     String allow() {
       return String.join(", ", methods);
     }
@@ -99,9 +109,10 @@ public final class DemoServer implements AutoCloseable {
     this.metrics = new Metrics(() -> sessions.activeCount(clock.instant()));
     this.origins = new OriginPolicy(config.corsOrigins());
     var bearer = new BearerAuth(tokens, sessions, clock, config.expiredStatus());
-    var auth =
-        new AuthEndpoints(
-            config, tokens, sessions, users, throttle, new CaptchaService(clock), bearer, metrics);
+    var captchas = new CaptchaService(clock);
+    var grants = new Grants(config, tokens, sessions, users, throttle, captchas, metrics);
+    var auth = new AuthEndpoints(config, tokens, sessions, captchas, grants, bearer, metrics);
+    var token = new TokenEndpoint(config, grants, metrics);
     var api = new ApiEndpoints(bearer);
 
     route("/healthz", "healthz", "GET", false, this::healthz);
@@ -110,12 +121,16 @@ public final class DemoServer implements AutoCloseable {
     route("/auth/login", "login", "POST", true, auth::login);
     route("/auth/refresh", "refresh", "POST", true, auth::refresh);
     route("/auth/logout", "logout", "POST", true, auth::logout);
+    // No cookies: no Origin check. RFC 6749 §5.2 error bodies, also for the checks before it.
+    routes.put(
+        TokenEndpoint.PATH,
+        new Route("oauth_token", Set.of("POST"), false, token::token, TokenEndpoint::errorBody));
     route("/api/me", "me", "GET", false, api::me);
     route("/api/notes", "notes", "GET", false, api::notes);
   }
 
   private void route(String path, String name, String method, boolean origin, Handler handler) {
-    routes.put(path, new Route(name, Set.of(method), origin, handler));
+    routes.put(path, new Route(name, Set.of(method), origin, handler, ErrorBody.ENVELOPE));
   }
 
   /** Binds and starts serving. Returns this. */
@@ -232,25 +247,34 @@ public final class DemoServer implements AutoCloseable {
     long start = System.nanoTime();
     var route = routes.get(ex.getRequestURI().getRawPath());
     var routeName = route == null ? "other" : route.name();
+    var errors = route == null ? ErrorBody.ENVELOPE : route.errors();
+    var observed = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable observe =
+        () -> {
+          if (observed.compareAndSet(false, true)) {
+            metrics.observe(routeName, System.nanoTime() - start);
+          }
+        };
+    ex.setAttribute(Http.BEFORE_ANSWER, observe);
     try {
       dispatch(ex, route);
     } catch (ApiException e) {
-      sendError(ex, e);
+      sendError(ex, errors, e);
     } catch (SessionStoreException e) {
       // The database is down or too busy: transient, the client retries.
       System.err.println(
           "demo-server: session store unavailable on " + routeName + ": " + describe(e));
       sendError(
           ex,
+          errors,
           new ApiException(503, "store_unavailable", "Sessions are unavailable. Try again.")
               .header("Retry-After", "1"));
     } catch (RuntimeException | IOException e) {
       // Never a stack trace to the client; the type only, no message, to stderr.
       System.err.println("demo-server: internal error on " + routeName + ": " + e.getClass());
-      sendError(ex, new ApiException(500, "internal_error", "Internal error."));
+      sendError(ex, errors, new ApiException(500, "internal_error", "Internal error."));
     } finally {
-      // Observed before the close that releases the client, so its next call sees this one.
-      metrics.observe(routeName, System.nanoTime() - start);
+      observe.run(); // Already run when an answer was sent: once per request.
       ex.close();
     }
   }
@@ -259,10 +283,11 @@ public final class DemoServer implements AutoCloseable {
     if (route == null) throw new ApiException(404, "not_found", "No such endpoint.");
     var path = ex.getRequestURI().getRawPath();
     var headers = ex.getResponseHeaders();
-    if (path.startsWith("/auth/") || path.startsWith("/api/")) {
+    if (path.startsWith("/auth/") || path.startsWith("/api/") || path.startsWith("/oauth/")) {
       headers.set("Cache-Control", "no-store");
       origins.decorate(ex);
     }
+    if (path.startsWith("/oauth/")) headers.set("Pragma", "no-cache"); // RFC 6749 §5.1
     var method = ex.getRequestMethod();
     if (method.equals("OPTIONS")) {
       origins.preflight(ex, route.allow() + ", OPTIONS");
@@ -293,10 +318,10 @@ public final class DemoServer implements AutoCloseable {
     return cause.getClass().getName() + state;
   }
 
-  private static void sendError(HttpExchange ex, ApiException e) {
+  private static void sendError(HttpExchange ex, ErrorBody errors, ApiException e) {
     try {
       e.headers().forEach((name, value) -> ex.getResponseHeaders().set(name, value));
-      Http.sendJson(ex, e.status(), Http.error(e.status(), e.error(), e.getMessage()));
+      Http.sendJson(ex, e.status(), errors.of(e));
     } catch (IOException | RuntimeException ignored) {
       // the response was already started or the client went away
     }

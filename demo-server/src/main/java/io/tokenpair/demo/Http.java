@@ -64,12 +64,15 @@ final class Http {
         413, "payload_too_large", "The request body is larger than " + MAX_BODY_BYTES + " bytes.");
   }
 
+  /** The request's media type, lower case and without parameters; empty when there is none. */
+  static String mediaType(HttpExchange ex) {
+    var contentType = ex.getRequestHeaders().getFirst("Content-Type");
+    return contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+  }
+
   /** Reads a JSON object body: 415 for another content type, 400 for anything but an object. */
   static ObjectNode readJsonObject(HttpExchange ex) {
-    var contentType = ex.getRequestHeaders().getFirst("Content-Type");
-    var mediaType =
-        contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-    if (!mediaType.equals("application/json")) {
+    if (!mediaType(ex).equals("application/json")) {
       throw new ApiException(
           415, "unsupported_media_type", "The request body must be application/json.");
     }
@@ -182,11 +185,24 @@ final class Http {
   }
 
   static void sendEmpty(HttpExchange ex, int status) throws IOException {
+    beforeAnswer(ex);
     ex.sendResponseHeaders(status, -1);
+  }
+
+  /** The exchange attribute whose {@link Runnable} runs just before the answer leaves. */
+  static final String BEFORE_ANSWER = "tokenpair.beforeAnswer";
+
+  /**
+   * Runs the exchange's {@link #BEFORE_ANSWER} hook: the request's metrics are recorded before the
+   * client can read the answer, so its next request (a read of /metrics) sees this one.
+   */
+  private static void beforeAnswer(HttpExchange ex) {
+    if (ex.getAttribute(BEFORE_ANSWER) instanceof Runnable hook) hook.run();
   }
 
   private static void send(HttpExchange ex, int status, String contentType, byte[] bytes)
       throws IOException {
+    beforeAnswer(ex);
     ex.getResponseHeaders().set("Content-Type", contentType);
     if (ex.getRequestMethod().equals("HEAD")) {
       ex.sendResponseHeaders(status, -1);

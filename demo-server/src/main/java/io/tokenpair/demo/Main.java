@@ -128,6 +128,25 @@ public final class Main {
     lines.add("  curl -s -H 'Authorization: Bearer <access_token>' " + baseUrl + "/api/me");
     lines.add("  curl -s -b jar.txt -c jar.txt -X POST " + baseUrl + "/auth/refresh");
     lines.add("  curl -s -b jar.txt -c jar.txt -X POST " + baseUrl + "/auth/logout");
+    if (config.passwordGrant()) {
+      var captchaParams =
+          config.captcha() == CaptchaMode.OFF
+              ? ""
+              : " -d captcha_id=<captcha_id> -d captcha=<answer>";
+      lines.add(
+          "  curl -s -d grant_type=password -d username="
+              + user
+              + " -d password="
+              + password
+              + captchaParams
+              + " "
+              + baseUrl
+              + TokenEndpoint.PATH);
+      lines.add(
+          "  curl -s -d grant_type=refresh_token -d refresh_token=<refresh_token> "
+              + baseUrl
+              + TokenEndpoint.PATH);
+    }
     lines.add(storeLine(config.store()));
 
     if (config.secretsGenerated()) {
@@ -146,6 +165,11 @@ public final class Main {
       lines.add(
           "WARNING: this server speaks plain http: the rt cookie is Secure only behind a TLS proxy"
               + " that sends X-Forwarded-Proto: https.");
+    }
+    if (config.passwordGrant()) {
+      lines.add(
+          "WARNING: --password-grant on: POST /oauth/token takes grant_type=password, which OAuth"
+              + " 2.1 drops. For demos only.");
     }
     if (config.passwordIterations() < DemoConfig.DEFAULT_PASSWORD_ITERATIONS) {
       lines.add(

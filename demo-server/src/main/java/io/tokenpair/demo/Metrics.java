@@ -25,10 +25,18 @@ public final class Metrics {
   public static final List<String> REFRESH_OUTCOMES =
       List.of("ok", "rejected", "reuse_detected", "grace");
 
+  /**
+   * The grants of the OAuth2 token endpoint, each with the outcomes of its counter: {@code
+   * password} those of a login, {@code refresh_token} those of a refresh.
+   */
+  public static final Map<String, List<String>> TOKEN_ENDPOINT_GRANTS =
+      Map.of("password", LOGIN_OUTCOMES, "refresh_token", REFRESH_OUTCOMES);
+
   static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
   private final Map<String, LongAdder> logins = counters(LOGIN_OUTCOMES);
   private final Map<String, LongAdder> refreshes = counters(REFRESH_OUTCOMES);
+  private final Map<String, Map<String, LongAdder>> tokenEndpoint = new TreeMap<>();
   private final LongAdder logouts = new LongAdder();
   private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
   private final IntSupplier activeSessions;
@@ -41,6 +49,8 @@ public final class Metrics {
 
   public Metrics(IntSupplier activeSessions) {
     this.activeSessions = activeSessions;
+    TOKEN_ENDPOINT_GRANTS.forEach(
+        (grant, outcomes) -> tokenEndpoint.put(grant, counters(outcomes)));
   }
 
   private static Map<String, LongAdder> counters(List<String> outcomes) {
@@ -55,6 +65,16 @@ public final class Metrics {
 
   public void refresh(String outcome) {
     count(refreshes, outcome);
+  }
+
+  /**
+   * Counts a grant of the OAuth2 token endpoint by its type and outcome. The same grant is also
+   * counted by {@link #login} or {@link #refresh}, which count both protocols.
+   */
+  public void tokenEndpoint(String grant, String outcome) {
+    var counters = tokenEndpoint.get(grant);
+    if (counters == null) throw new IllegalArgumentException("unknown grant " + grant);
+    count(counters, outcome);
   }
 
   public void logout() {
@@ -86,6 +106,10 @@ public final class Metrics {
     return logins.get(outcome).sum();
   }
 
+  public long tokenEndpointCount(String grant, String outcome) {
+    return tokenEndpoint.get(grant).get(outcome).sum();
+  }
+
   public String render() {
     var out = new StringBuilder();
     out.append("# HELP tokenpair_login_total Login attempts by outcome.\n");
@@ -95,6 +119,22 @@ public final class Metrics {
     out.append("# TYPE tokenpair_refresh_total counter\n");
     refreshes.forEach(
         (k, v) -> line(out, "tokenpair_refresh_total{outcome=\"" + k + "\"}", v.sum()));
+    out.append(
+        "# HELP tokenpair_token_endpoint_total OAuth2 token endpoint grants by type and outcome,"
+            + " also counted in tokenpair_login_total or tokenpair_refresh_total.\n");
+    out.append("# TYPE tokenpair_token_endpoint_total counter\n");
+    tokenEndpoint.forEach(
+        (grant, counters) ->
+            counters.forEach(
+                (k, v) ->
+                    line(
+                        out,
+                        "tokenpair_token_endpoint_total{grant=\""
+                            + grant
+                            + "\",outcome=\""
+                            + k
+                            + "\"}",
+                        v.sum())));
     out.append("# HELP tokenpair_logout_total Logouts.\n");
     out.append("# TYPE tokenpair_logout_total counter\n");
     line(out, "tokenpair_logout_total", logouts.sum());

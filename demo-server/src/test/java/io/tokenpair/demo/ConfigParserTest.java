@@ -197,6 +197,17 @@ class ConfigParserTest {
   }
 
   @Test
+  void passwordGrantIsOffUnlessAFlagOrVariableSaysOn() {
+    assertThat(parse().passwordGrant()).isFalse();
+    assertThat(parse("--password-grant", "on").passwordGrant()).isTrue();
+    assertThat(parse("--password-grant=off").passwordGrant()).isFalse();
+    assertThat(parse(Map.of("TOKENPAIR_PASSWORD_GRANT", "on")).passwordGrant()).isTrue();
+    assertThatThrownBy(() -> parse("--password-grant", "yes"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Flag --password-grant must be one of on|off, got 'yes'.");
+  }
+
+  @Test
   void expiredStatusOtherThan401Or419IsRefused() {
     assertThatThrownBy(() -> parse("--expired-status", "403"))
         .isInstanceOf(ConfigException.class)

@@ -194,6 +194,17 @@ class DemoServerTest {
   }
 
   @Test
+  void eachRequestIsCountedBeforeItsAnswerIsRead() {
+    // The answer to a request reaches the client only after the request was observed: a read of
+    // /metrics right after it always counts it (the body used to be flushed before the count).
+    for (int i = 1; i <= 30; i++) {
+      assertThat(harness.get("/healthz").code()).isEqualTo(200);
+      assertThat(harness.get("/metrics").body())
+          .contains("tokenpair_http_request_duration_seconds_count{route=\"healthz\"} " + i + "\n");
+    }
+  }
+
+  @Test
   void unknownPathIs404Envelope() {
     var answer = harness.get("/nope");
     assertThat(answer.code()).isEqualTo(404);

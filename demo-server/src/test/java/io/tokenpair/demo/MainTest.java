@@ -100,6 +100,23 @@ class MainTest {
   }
 
   @Test
+  void bannerWarnsAboutThePasswordGrantAndShowsItsCurl() {
+    var off = Main.banner(DemoConfig.builder().build(), "http://x");
+    assertThat(String.join("\n", off))
+        .doesNotContain("/oauth/token")
+        .doesNotContain("password-grant");
+    var on = Main.banner(DemoConfig.builder().passwordGrant(true).build(), "http://x");
+    assertThat(on)
+        .contains(
+            "  curl -s -d grant_type=password -d username=demo -d password=demo-password"
+                + " -d captcha_id=<captcha_id> -d captcha=<answer> http://x/oauth/token",
+            "  curl -s -d grant_type=refresh_token -d refresh_token=<refresh_token>"
+                + " http://x/oauth/token",
+            "WARNING: --password-grant on: POST /oauth/token takes grant_type=password, which"
+                + " OAuth 2.1 drops. For demos only.");
+  }
+
+  @Test
   void bannerNeverPrintsAUserSuppliedPassword() {
     var config = DemoConfig.builder().user("alice", "hunter2").build();
     assertThat(String.join("\n", Main.banner(config, "http://x")))

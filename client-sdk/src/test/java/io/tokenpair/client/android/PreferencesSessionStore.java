@@ -22,6 +22,7 @@ import okhttp3.HttpUrl;
  */
 final class PreferencesSessionStore implements TokenStore, CookieStore {
   private static final String TOKEN = "access_token";
+  private static final String REFRESH_TOKEN = "refresh_token";
   private static final String COOKIES = "cookies";
 
   private final Preferences preferences;
@@ -37,13 +38,29 @@ final class PreferencesSessionStore implements TokenStore, CookieStore {
 
   @Override
   public void saveAccessToken(String accessToken) throws IOException {
+    put(TOKEN, accessToken);
+  }
+
+  /** The refresh token of a body-token protocol such as {@code RefreshProtocol.oauth2}. */
+  @Override
+  public String loadRefreshToken() {
+    return preferences.getString(REFRESH_TOKEN, null);
+  }
+
+  @Override
+  public void saveRefreshToken(String refreshToken) throws IOException {
+    put(REFRESH_TOKEN, refreshToken);
+  }
+
+  /** Writes {@code value} (null removes it), synchronously. */
+  private void put(String key, String value) throws IOException {
     Preferences.Editor editor = preferences.edit();
-    if (accessToken != null) {
-      editor.putString(TOKEN, accessToken);
+    if (value != null) {
+      editor.putString(key, value);
     } else {
-      editor.remove(TOKEN);
+      editor.remove(key);
     }
-    if (!editor.commit()) throw new IOException("Could not write the access token.");
+    if (!editor.commit()) throw new IOException("Could not write the " + key + ".");
   }
 
   @Override

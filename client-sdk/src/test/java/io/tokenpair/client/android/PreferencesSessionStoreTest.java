@@ -42,6 +42,24 @@ final class PreferencesSessionStoreTest {
   }
 
   @Test
+  void refreshTokenRoundTripsAndIsAcceptedForOAuth2() throws IOException {
+    PreferencesSessionStore store = new PreferencesSessionStore(preferences);
+    store.saveRefreshToken("rt-1");
+    assertThat(new PreferencesSessionStore(preferences).loadRefreshToken()).isEqualTo("rt-1");
+    store.saveRefreshToken(null);
+    assertThat(store.loadRefreshToken()).isNull();
+    // A store that keeps refresh tokens is accepted with a body-token protocol.
+    io.tokenpair.client.TokenPairAuth.builder()
+        .baseUrl("https://api.example.com/")
+        .refreshProtocol(
+            io.tokenpair.client.RefreshProtocol.oauth2(
+                HttpUrl.get("https://idp.example.com/token"), "app"))
+        .tokenStore(store)
+        .cookieStore(store)
+        .build();
+  }
+
+  @Test
   void appRestartResumesTheSessionFromPreferences() throws IOException {
     TokenServerDispatcher tokens = TokenServerDispatcher.create();
     server.setDispatcher(tokens);

@@ -1,0 +1,118 @@
+package io.tokenpair.client;
+
+import java.io.IOException;
+import okhttp3.HttpUrl;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The session's refresh credential, and the one place that knows which kind it is: a refresh token
+ * from the answers' bodies, kept in the token store ({@link RefreshProtocol#oauth2} and the app's
+ * own protocols), or the refresh cookie in the SDK's jar ({@link RefreshProtocol#cookie()}).
+ *
+ * <p>Not thread-safe on its own: {@link Session} calls it with its monitor held, which guards
+ * {@link #refreshToken}. Every store write happens in memory first, so a store failure never loses
+ * a credential the server has just rotated.
+ */
+final class Credential {
+  private final boolean bodyToken;
+  private final Stores stores;
+  private final SessionCookieJar cookieJar;
+  private final String cookieName;
+  private final HttpUrl endpoint;
+
+  /** The body refresh token, or null; always null for the cookie. Guarded by the session. */
+  private @Nullable String refreshToken;
+
+  Credential(
+      boolean bodyToken,
+      Stores stores,
+      SessionCookieJar cookieJar,
+      String cookieName,
+      HttpUrl endpoint) {
+    this.bodyToken = bodyToken;
+    this.stores = stores;
+    this.cookieJar = cookieJar;
+    this.cookieName = cookieName;
+    this.endpoint = endpoint;
+  }
+
+  boolean isBodyToken() {
+    return bodyToken;
+  }
+
+  /** Reads the stored body refresh token; the cookie is read by the jar on first use. */
+  void load() throws IOException {
+    if (bodyToken) refreshToken = stores.loadRefreshToken();
+  }
+
+  /** With a shared store: forgets what this process knew, to read what another one stored. */
+  void reload() throws IOException {
+    cookieJar.reload();
+    load();
+  }
+
+  /** Returns true if there is a credential to refresh with. */
+  boolean isPresent(Events events) {
+    if (bodyToken) return refreshToken != null;
+    return cookieJar.has(cookieName, endpoint, events);
+  }
+
+  /** The refresh token to present: the body token, or null for the cookie (the jar sends it). */
+  @Nullable String presented() {
+    return refreshToken;
+  }
+
+  /**
+   * Keeps what an answer set: its cookies, and a body refresh token when it brings one ({@code
+   * rotated} null keeps the old one).
+   */
+  void rotate(SessionCookieJar.@Nullable Staging staging, @Nullable String rotated, Events events)
+      throws IOException {
+    if (staging != null) {
+      try {
+        cookieJar.commit(staging, events);
+      } catch (IOException e) {
+        throw events.storage(e);
+      }
+    }
+    if (bodyToken && rotated != null) save(rotated, events);
+  }
+
+  /** A new owner's credential: its cookies, and its body refresh token even when that is none. */
+  void replace(SessionCookieJar.@Nullable Staging staging, @Nullable String newToken, Events events)
+      throws IOException {
+    rotate(staging, null, events);
+    if (bodyToken) save(newToken, events);
+  }
+
+  /**
+   * Forgets the credential: after a rejected refresh the one the server refused, at logout ({@code
+   * allCookies}) every cookie too.
+   */
+  void forget(boolean allCookies, Events events) throws IOException {
+    if (bodyToken) save(null, events);
+    try {
+      if (allCookies) {
+        cookieJar.clear();
+      } else if (!bodyToken) {
+        cookieJar.remove(cookieName, endpoint, events);
+      }
+    } catch (IOException e) {
+      throw events.storage(e);
+    }
+  }
+
+  private void save(@Nullable String token, Events events) throws IOException {
+    refreshToken = token;
+    try {
+      stores.saveRefreshToken(token);
+    } catch (IOException e) {
+      throw events.storage(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return bodyToken ? "Credential{body token}" : "Credential{cookie " + cookieName + "}";
+  }
+}

@@ -1,0 +1,219 @@
+package io.tokenpair.demo;
+
+import io.tokenpair.demo.DemoConfig.CaptchaMode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.function.Consumer;
+
+/**
+ * The two ways to obtain a token pair, with all their rules: a login (throttling, captcha,
+ * password) and a refresh (rotation, grace, reuse detection). Both protocols call it, the cookie
+ * endpoints ({@link AuthEndpoints}) and the OAuth2 token endpoint ({@link TokenEndpoint}): they
+ * share the sessions, each rule, and the counters {@code tokenpair_login_total} and {@code
+ * tokenpair_refresh_total}, which count here once per decision. The endpoints only read the request
+ * and write the answer.
+ *
+ * <p>This class is thread-safe.
+ */
+final class Grants {
+  private final DemoConfig config;
+  private final Clock clock;
+  private final TokenService tokens;
+  private final SessionStore sessions;
+  private final UserDirectory users;
+  private final LoginThrottle throttle;
+  private final CaptchaService captchas;
+  private final Metrics metrics;
+
+  /**
+   * A pair issued for a session.
+   *
+   * @param accessToken a new access token, valid for {@code accessTtl}
+   * @param accessTtl the access token's lifetime ({@code --access-ttl})
+   * @param refreshToken the session's current refresh token
+   * @param refreshTtl how long the family has left: rotation never extends it
+   * @param outcome the metrics outcome the grant was counted as ({@code ok}, or {@code grace} for a
+   *     retried refresh)
+   */
+  record Pair(
+      String accessToken,
+      Duration accessTtl,
+      String refreshToken,
+      Duration refreshTtl,
+      String outcome) {}
+
+  /** Why a grant was refused. */
+  enum Reason {
+    THROTTLED("throttled", "Too many failed logins. Try again later."),
+    INVALID_CAPTCHA(
+        "invalid_captcha",
+        "The captcha is missing, wrong, expired or already used. Get a new one."),
+    INVALID_CREDENTIALS("invalid_credentials", "The username or password is wrong."),
+    /** Not a refresh token of this server: garbage, forged, another kind, or expired. */
+    INVALID_TOKEN("rejected", "The refresh token is invalid or expired."),
+    /** A spent refresh token outside the grace window: its family and session are revoked. */
+    REUSED("reuse_detected", "The refresh token was already used; the session ended."),
+    /** The session was revoked or has ended, or its family never issued this token. */
+    ENDED("rejected", "The refresh token is no longer valid.");
+
+    private final String outcome;
+    private final String message;
+
+    Reason(String outcome, String message) {
+      this.outcome = outcome;
+      this.message = message;
+    }
+
+    /** The metrics outcome this refusal was counted as. */
+    String outcome() {
+      return outcome;
+    }
+
+    /** A sentence for the answer; names no input. */
+    String message() {
+      return message;
+    }
+  }
+
+  /** A grant the rules refused; carries no stack trace and no input. */
+  static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final Reason reason;
+    private final Duration retryAfter;
+
+    private Refused(Reason reason, Duration retryAfter) {
+      super(reason.message(), null, false, false);
+      this.reason = reason;
+      this.retryAfter = retryAfter;
+    }
+
+    Reason reason() {
+      return reason;
+    }
+
+    /** For {@link Reason#THROTTLED}: whole seconds until a login may be tried again, at least 1. */
+    long retryAfterSeconds() {
+      var seconds = retryAfter.toSeconds();
+      return retryAfter.minusSeconds(seconds).isZero() ? Math.max(1, seconds) : seconds + 1;
+    }
+  }
+
+  Grants(
+      DemoConfig config,
+      TokenService tokens,
+      SessionStore sessions,
+      UserDirectory users,
+      LoginThrottle throttle,
+      CaptchaService captchas,
+      Metrics metrics) {
+    this.config = config;
+    this.clock = config.clock();
+    this.tokens = tokens;
+    this.sessions = sessions;
+    this.users = users;
+    this.throttle = throttle;
+    this.captchas = captchas;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Starts a session for a user. Checks, in order: the throttle (reserved before the password
+   * check, so concurrent attempts never get past the limit), the captcha unless {@code --captcha
+   * off}, the password.
+   *
+   * @param captchaId the captcha's id, or null
+   * @param captcha the captcha's answer, or null
+   * @throws Refused {@link Reason#THROTTLED}, {@link Reason#INVALID_CAPTCHA} or {@link
+   *     Reason#INVALID_CREDENTIALS}
+   */
+  Pair login(String ip, String username, String password, String captchaId, String captcha)
+      throws Refused {
+    var attempt = throttle.reserve(ip, username);
+    if (!attempt.allowed()) throw refuse(metrics::login, Reason.THROTTLED, attempt.retryAfter());
+    if (config.captcha() != CaptchaMode.OFF && !captchas.verify(captchaId, captcha)) {
+      attempt.captchaFailed();
+      throw refuse(metrics::login, Reason.INVALID_CAPTCHA, Duration.ZERO);
+    }
+    var user = users.authenticate(username, password);
+    if (user.isEmpty()) {
+      // the reserved attempt stays counted as a failure
+      throw refuse(metrics::login, Reason.INVALID_CREDENTIALS, Duration.ZERO);
+    }
+    attempt.succeeded();
+
+    var now = now();
+    var session =
+        Session.start(
+            tokens.newId(),
+            user.get().id(),
+            user.get().username(),
+            now.plus(config.refreshTtl()),
+            tokens.newId());
+    sessions.create(session);
+    metrics.login("ok");
+    return issue(session, now, "ok");
+  }
+
+  /**
+   * Consumes refresh token {@code rt} and returns a pair with its successor; within the grace
+   * window a retry of the token rotated last gets a pair for the current one.
+   *
+   * @throws Refused {@link Reason#INVALID_TOKEN}, {@link Reason#REUSED} (the family is revoked) or
+   *     {@link Reason#ENDED}
+   */
+  Pair refresh(String rt) throws Refused {
+    TokenService.RefreshClaims claims;
+    try {
+      claims = tokens.verifyRefresh(rt);
+    } catch (TokenService.InvalidTokenException e) {
+      throw refuse(metrics::refresh, Reason.INVALID_TOKEN, Duration.ZERO);
+    }
+    var now = now();
+    var rotation =
+        sessions.rotate(
+            claims.sid(),
+            claims.jti(),
+            claims.generation(),
+            tokens.newId(),
+            now,
+            config.rotationGrace());
+    return switch (rotation.outcome()) {
+      case ROTATED -> refreshed(rotation.session(), now, "ok");
+      case GRACE -> refreshed(rotation.session(), now, "grace");
+      case REUSE_DETECTED -> throw refuse(metrics::refresh, Reason.REUSED, Duration.ZERO);
+      case REJECTED -> throw refuse(metrics::refresh, Reason.ENDED, Duration.ZERO);
+    };
+  }
+
+  private Pair refreshed(Session session, Instant now, String outcome) {
+    metrics.refresh(outcome);
+    return issue(session, now, outcome);
+  }
+
+  private static Refused refuse(Consumer<String> counter, Reason reason, Duration retryAfter) {
+    counter.accept(reason.outcome());
+    return new Refused(reason, retryAfter);
+  }
+
+  /** An access token and the session's current refresh token. */
+  private Pair issue(Session session, Instant now, String outcome) {
+    var access =
+        tokens.issueAccess(
+            session.subject(), session.username(), session.sid(), now.plus(config.accessTtl()));
+    var refresh =
+        tokens.issueRefresh(
+            session.subject(),
+            session.sid(),
+            session.currentJti(),
+            session.generation(),
+            session.expiresAt());
+    return new Pair(
+        access, config.accessTtl(), refresh, Duration.between(now, session.expiresAt()), outcome);
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+  }
+}
