@@ -69,15 +69,20 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code 401 WWW-Authenticate: Bearer error="invalid_token"}.
  *
  * <p>One confidential client, {@link #CLIENT_ID}, authenticates with {@code client_secret_basic} or
- * {@code client_secret_post} (Spring Authorization Server issues no refresh token to public
- * clients), for the authorization-code grant with PKCE and the refresh-token grant. One user,
- * {@link #USERNAME}, signs in through Spring Security's form login.
+ * {@code client_secret_post} (the default refresh-token generator of Spring Authorization Server
+ * 1.5 issues none to a public client in the code grant), for the authorization-code grant with PKCE
+ * and the refresh-token grant. One user, {@link #USERNAME}, signs in through Spring Security's form
+ * login.
  *
  * <p>What the tests change: the {@link #clock()} (moved only forward, by the test thread), which
  * stamps {@code iat}, {@code nbf} and {@code exp} of the access tokens (through the token
  * customizer, the seam Spring Authorization Server 1.5 has for it) and decides their expiry at the
  * resource server. Refresh tokens (opaque, one hour) and authorization codes keep Spring's own
- * real-time clock. Thread-safe.
+ * real-time clock. The resource server validates the JWTs itself rather than asking the
+ * introspection endpoint, because introspection decides whether a token is active by Spring's real
+ * clock (1.5 has no seam for it) and so would need real waits; the price is that a revoked
+ * authorization's access tokens stay valid until they expire, as with any self-contained token.
+ * Thread-safe.
  */
 final class SpringAuthorizationServer implements AutoCloseable {
   static final String CLIENT_ID = "interop-client";
