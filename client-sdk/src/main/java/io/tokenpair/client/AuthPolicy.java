@@ -112,8 +112,12 @@ final class AuthPolicy implements Interceptor, Authenticator {
   Request authorize(Request request) throws IOException {
     TokenState current = session.currentState();
     if (shouldRefreshAhead(current)) {
+      // A start found no token, or one that had lapsed while the app was closed.
+      boolean coldStart =
+          current.stored
+              && (current.token == null || current.expiresAtMillis <= session.serverTimeMillis());
       RefreshEvent.Cause cause =
-          current.stored ? RefreshEvent.Cause.COLD_START : RefreshEvent.Cause.AHEAD;
+          coldStart ? RefreshEvent.Cause.COLD_START : RefreshEvent.Cause.AHEAD;
       try {
         refresher.tryRefresh(current.token, cause, false);
       } catch (IOException e) {

@@ -4,8 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Attached to every request that {@link TokenPairAuth} authorized: which token it carried (null for
- * none) and whether it is already a replay. A replay is never replayed again: this is the axios
- * design's {@code _retry} flag.
+ * none) and whether it is already a replay. A replay is never replayed again.
  *
  * <p>Immutable. Its {@code toString()} never shows the token, because OkHttp's {@code
  * Request.toString()} prints tags.

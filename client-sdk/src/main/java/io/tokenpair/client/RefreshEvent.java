@@ -21,7 +21,10 @@ public final class RefreshEvent {
     EXPIRED_STATUS,
     /** The app called {@link TokenPairAuth#forceRefresh()}. */
     FORCED,
-    /** The first call after a start that found a stored session: no token yet, or a lapsed one. */
+    /**
+     * The first call after a start that found a stored session with no token, or with one that had
+     * lapsed meanwhile.
+     */
     COLD_START
   }
 

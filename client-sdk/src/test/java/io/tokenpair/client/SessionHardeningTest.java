@@ -412,6 +412,9 @@ final class SessionHardeningTest {
     assertThat(status(client, "/api/me")).isEqualTo(200);
     assertThat(tokens.refreshCount()).isEqualTo(1);
     assertThat(tokens.expiredCount()).isZero();
+    assertThat(listener.events)
+        .extracting(RefreshEvent::trigger)
+        .containsExactly(RefreshEvent.Trigger.COLD_START);
   }
 
   // 7. A refresh answer lost on the wire.
