@@ -30,6 +30,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -247,7 +248,8 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
     server.recorder().clear();
 
     server.clock().advance(PAST_EXPIRY);
-    List<Integer> statuses = callConcurrently(List.of(first.client, second.client), server, CALLS);
+    List<Integer> statuses =
+        callConcurrently(List.of(first.client, second.client), server.protectedResource(), CALLS);
 
     assertThat(statuses).hasSize(CALLS).containsOnly(200);
     assertThat(server.recorder().refreshGrants()).extracting(Grant::status).containsExactly(200);
@@ -258,6 +260,40 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
         .containsExactlyInAnyOrder(RefreshEvent.Outcome.REFRESHED, RefreshEvent.Outcome.ADOPTED);
     assertThat(first.auth.accessToken()).isEqualTo(second.auth.accessToken());
     assertThat(firstListener.expired.get() + secondListener.expired.get()).isZero();
+  }
+
+  @Test
+  void opaqueAccessTokensAreRefreshedAheadByTheirExpiresIn(SpringAuthorizationServer server)
+      throws Exception {
+    Listener listener = new Listener();
+    OAuth2RefreshProtocol protocol =
+        RefreshProtocol.oauth2(server.tokenEndpoint(), SpringAuthorizationServer.OPAQUE_CLIENT_ID)
+            .withClientSecretBasic(SpringAuthorizationServer.OPAQUE_CLIENT_SECRET);
+    Sdk sdk = sdk(protocol, listener, builder -> {}, server);
+    TokenResponse pair =
+        new OAuth2ByHand(
+                server,
+                SpringAuthorizationServer.OPAQUE_CLIENT_ID,
+                SpringAuthorizationServer.OPAQUE_CLIENT_SECRET)
+            .authorizationCodeGrant();
+    assertThat(pair.accessToken().split("\\.")).as("parts of the access token").hasSize(1);
+    sdk.auth.signIn(pair.accessToken(), pair.refreshToken());
+    // signIn takes no expires_in, so an opaque token has no known expiry until a refresh answer.
+    sdk.auth.forceRefresh();
+    listener.awaitEvents(1);
+    server.recorder().clear();
+
+    // Only the SDK's reading of expires_in can tell: Spring checks opaque tokens by its real clock.
+    server.clock().advance(PAST_EXPIRY);
+    List<Integer> statuses =
+        callConcurrently(List.of(sdk.client), server.opaqueProtectedResource(), CALLS);
+
+    assertThat(statuses).hasSize(CALLS).containsOnly(200);
+    assertThat(server.recorder().refreshGrants()).extracting(Grant::status).containsExactly(200);
+    assertThat(listener.awaitEvents(1))
+        .extracting(RefreshEvent::trigger, RefreshEvent::outcome)
+        .containsExactly(
+            tuple(RefreshEvent.Trigger.AHEAD_OF_EXPIRY, RefreshEvent.Outcome.REFRESHED));
   }
 
   @Test
@@ -387,8 +423,11 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
 
   private static int call(OkHttpClient client, SpringAuthorizationServer server)
       throws IOException {
-    try (Response response =
-        client.newCall(new Request.Builder().url(server.protectedResource()).build()).execute()) {
+    return call(client, server.protectedResource());
+  }
+
+  private static int call(OkHttpClient client, HttpUrl url) throws IOException {
+    try (Response response = client.newCall(new Request.Builder().url(url).build()).execute()) {
       return response.code();
     }
   }
@@ -396,12 +435,12 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
   /** {@code calls} calls from as many threads, released together; returns their statuses. */
   private static List<Integer> callConcurrently(
       OkHttpClient client, SpringAuthorizationServer server, int calls) throws Exception {
-    return callConcurrently(List.of(client), server, calls);
+    return callConcurrently(List.of(client), server.protectedResource(), calls);
   }
 
-  /** As above, the calls spread over {@code clients} in turn. */
-  private static List<Integer> callConcurrently(
-      List<OkHttpClient> clients, SpringAuthorizationServer server, int calls) throws Exception {
+  /** As above, to {@code url}, the calls spread over {@code clients} in turn. */
+  private static List<Integer> callConcurrently(List<OkHttpClient> clients, HttpUrl url, int calls)
+      throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(calls);
     try {
       CountDownLatch ready = new CountDownLatch(calls);
@@ -414,7 +453,7 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
                 () -> {
                   ready.countDown();
                   go.await();
-                  return call(client, server);
+                  return call(client, url);
                 }));
       }
       ready.await();

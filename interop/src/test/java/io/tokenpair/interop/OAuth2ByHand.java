@@ -55,10 +55,19 @@ final class OAuth2ByHand {
   }
 
   private final SpringAuthorizationServer server;
+  private final String clientId;
+  private final String clientSecret;
   private final OkHttpClient browser;
 
+  /** As {@link SpringAuthorizationServer#CLIENT_ID}. */
   OAuth2ByHand(SpringAuthorizationServer server) {
+    this(server, SpringAuthorizationServer.CLIENT_ID, SpringAuthorizationServer.CLIENT_SECRET);
+  }
+
+  OAuth2ByHand(SpringAuthorizationServer server, String clientId, String clientSecret) {
     this.server = server;
+    this.clientId = clientId;
+    this.clientSecret = clientSecret;
     this.browser =
         new OkHttpClient.Builder().followRedirects(false).cookieJar(new Cookies()).build();
   }
@@ -76,7 +85,7 @@ final class OAuth2ByHand {
             .newBuilder()
             .encodedPath("/oauth2/authorize")
             .addQueryParameter("response_type", "code")
-            .addQueryParameter("client_id", SpringAuthorizationServer.CLIENT_ID)
+            .addQueryParameter("client_id", clientId)
             .addQueryParameter("redirect_uri", SpringAuthorizationServer.REDIRECT_URI)
             .addQueryParameter("scope", SpringAuthorizationServer.SCOPE)
             .addQueryParameter("state", state)
@@ -158,13 +167,10 @@ final class OAuth2ByHand {
     }
   }
 
-  private static Request.Builder clientAuthenticated(HttpUrl url) {
+  private Request.Builder clientAuthenticated(HttpUrl url) {
     return new Request.Builder()
         .url(url)
-        .header(
-            "Authorization",
-            Credentials.basic(
-                SpringAuthorizationServer.CLIENT_ID, SpringAuthorizationServer.CLIENT_SECRET));
+        .header("Authorization", Credentials.basic(clientId, clientSecret));
   }
 
   private Response get(HttpUrl url) throws IOException {

@@ -13,6 +13,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import okhttp3.HttpUrl;
@@ -34,7 +35,9 @@ import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.core.DefaultOAuth2AuthenticatedPrincipal;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2AuthenticatedPrincipal;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
@@ -42,6 +45,7 @@ import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.authorization.InMemoryOAuth2AuthorizationService;
+import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
@@ -54,6 +58,8 @@ import org.springframework.security.oauth2.server.authorization.settings.OAuth2T
 import org.springframework.security.oauth2.server.authorization.settings.TokenSettings;
 import org.springframework.security.oauth2.server.authorization.token.JwtEncodingContext;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenCustomizer;
+import org.springframework.security.oauth2.server.resource.introspection.BadOpaqueTokenException;
+import org.springframework.security.oauth2.server.resource.introspection.OpaqueTokenIntrospector;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
@@ -68,11 +74,14 @@ import org.springframework.web.bind.annotation.RestController;
  * expiry by the {@link TestClock} with no clock skew, answering an expired one with RFC 6750's
  * {@code 401 WWW-Authenticate: Bearer error="invalid_token"}.
  *
- * <p>One confidential client, {@link #CLIENT_ID}, authenticates with {@code client_secret_basic} or
- * {@code client_secret_post} (the default refresh-token generator of Spring Authorization Server
- * 1.5 issues none to a public client in the code grant), for the authorization-code grant with PKCE
- * and the refresh-token grant. One user, {@link #USERNAME}, signs in through Spring Security's form
- * login.
+ * <p>A second path, {@code /opaque/**}, takes the opaque access tokens of {@link
+ * #OPAQUE_CLIENT_ID}.
+ *
+ * <p>One confidential client, {@link #CLIENT_ID} (and its twin {@link #OPAQUE_CLIENT_ID}),
+ * authenticates with {@code client_secret_basic} or {@code client_secret_post} (the default
+ * refresh-token generator of Spring Authorization Server 1.5 issues none to a public client in the
+ * code grant), for the authorization-code grant with PKCE and the refresh-token grant. One user,
+ * {@link #USERNAME}, signs in through Spring Security's form login.
  *
  * <p>What the tests change: the {@link #clock()} (moved only forward, by the test thread), which
  * stamps {@code iat}, {@code nbf} and {@code exp} of the access tokens (through the token
@@ -86,6 +95,13 @@ import org.springframework.web.bind.annotation.RestController;
  */
 final class SpringAuthorizationServer implements AutoCloseable {
   static final String CLIENT_ID = "interop-client";
+
+  /** The same client, but with opaque ({@code REFERENCE}) access tokens. */
+  static final String OPAQUE_CLIENT_ID = "interop-opaque-client";
+
+  /** Spring requires each client's secret to be its own. */
+  static final String OPAQUE_CLIENT_SECRET = "interop-opaque-secret";
+
   static final String CLIENT_SECRET = "interop-secret";
   static final String SCOPE = "api.read";
   static final String USERNAME = "alice";
@@ -149,6 +165,13 @@ final class SpringAuthorizationServer implements AutoCloseable {
     return apiBaseUrl().resolve("/api/me");
   }
 
+  /**
+   * The protected resource for opaque access tokens, {@code GET http://localhost:port/opaque/me}.
+   */
+  HttpUrl opaqueProtectedResource() {
+    return apiBaseUrl().resolve("/opaque/me");
+  }
+
   TestClock clock() {
     return context.getBean(TestClock.class);
   }
@@ -177,6 +200,12 @@ final class SpringAuthorizationServer implements AutoCloseable {
       @GetMapping("/api/me")
       Map<String, Object> me(@AuthenticationPrincipal Jwt jwt) {
         return Map.of("sub", jwt.getSubject());
+      }
+
+      @GetMapping("/opaque/me")
+      Map<String, Object> opaqueMe(
+          @AuthenticationPrincipal OAuth2AuthenticatedPrincipal principal) {
+        return Map.of("sub", principal.getName());
       }
     }
 
@@ -207,8 +236,38 @@ final class SpringAuthorizationServer implements AutoCloseable {
       return http.build();
     }
 
+    /**
+     * Opaque access tokens, looked up in the authorization service (what the introspection endpoint
+     * does, without the HTTP round trip): active by Spring's real clock.
+     */
     @Bean
     @Order(3)
+    SecurityFilterChain opaqueResourceServerChain(
+        HttpSecurity http, OAuth2AuthorizationService authorizations) throws Exception {
+      OpaqueTokenIntrospector introspector =
+          token -> {
+            OAuth2Authorization authorization =
+                authorizations.findByToken(token, OAuth2TokenType.ACCESS_TOKEN);
+            if (authorization == null || !authorization.getAccessToken().isActive()) {
+              throw new BadOpaqueTokenException("The token is not active.");
+            }
+            return new DefaultOAuth2AuthenticatedPrincipal(
+                authorization.getPrincipalName(),
+                Map.of("sub", authorization.getPrincipalName()),
+                List.of());
+          };
+      http.securityMatcher("/opaque/**")
+          .authorizeHttpRequests(authorize -> authorize.anyRequest().authenticated())
+          .oauth2ResourceServer(
+              resourceServer -> resourceServer.opaqueToken(o -> o.introspector(introspector)))
+          .sessionManagement(
+              session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+          .csrf(csrf -> csrf.disable());
+      return http.build();
+    }
+
+    @Bean
+    @Order(4)
     SecurityFilterChain loginChain(HttpSecurity http) throws Exception {
       http.authorizeHttpRequests(authorize -> authorize.anyRequest().authenticated())
           .formLogin(Customizer.withDefaults());
@@ -239,30 +298,35 @@ final class SpringAuthorizationServer implements AutoCloseable {
 
     @Bean
     RegisteredClientRepository registeredClientRepository() {
-      RegisteredClient client =
-          RegisteredClient.withId(UUID.randomUUID().toString())
-              .clientId(CLIENT_ID)
-              .clientSecret("{noop}" + CLIENT_SECRET)
-              .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
-              .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_POST)
-              .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
-              .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
-              .redirectUri(REDIRECT_URI)
-              .scope(SCOPE)
-              .clientSettings(
-                  ClientSettings.builder()
-                      .requireAuthorizationConsent(false)
-                      .requireProofKey(true)
-                      .build())
-              .tokenSettings(
-                  TokenSettings.builder()
-                      .accessTokenFormat(OAuth2TokenFormat.SELF_CONTAINED)
-                      .accessTokenTimeToLive(ACCESS_TOKEN_TTL)
-                      .refreshTokenTimeToLive(REFRESH_TOKEN_TTL)
-                      .reuseRefreshTokens(false)
-                      .build())
-              .build();
-      return new InMemoryRegisteredClientRepository(client);
+      return new InMemoryRegisteredClientRepository(
+          client(CLIENT_ID, CLIENT_SECRET, OAuth2TokenFormat.SELF_CONTAINED),
+          client(OPAQUE_CLIENT_ID, OPAQUE_CLIENT_SECRET, OAuth2TokenFormat.REFERENCE));
+    }
+
+    private static RegisteredClient client(
+        String clientId, String clientSecret, OAuth2TokenFormat accessTokenFormat) {
+      return RegisteredClient.withId(UUID.randomUUID().toString())
+          .clientId(clientId)
+          .clientSecret("{noop}" + clientSecret)
+          .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
+          .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_POST)
+          .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
+          .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
+          .redirectUri(REDIRECT_URI)
+          .scope(SCOPE)
+          .clientSettings(
+              ClientSettings.builder()
+                  .requireAuthorizationConsent(false)
+                  .requireProofKey(true)
+                  .build())
+          .tokenSettings(
+              TokenSettings.builder()
+                  .accessTokenFormat(accessTokenFormat)
+                  .accessTokenTimeToLive(ACCESS_TOKEN_TTL)
+                  .refreshTokenTimeToLive(REFRESH_TOKEN_TTL)
+                  .reuseRefreshTokens(false)
+                  .build())
+          .build();
     }
 
     @Bean
@@ -317,8 +381,7 @@ final class SpringAuthorizationServer implements AutoCloseable {
       JwtTimestampValidator expiry = new JwtTimestampValidator(Duration.ZERO);
       expiry.setClock(clock);
       OAuth2TokenValidator<Jwt> audience =
-          new JwtClaimValidator<java.util.List<String>>(
-              "aud", aud -> aud != null && aud.contains(CLIENT_ID));
+          new JwtClaimValidator<List<String>>("aud", aud -> aud != null && aud.contains(CLIENT_ID));
       decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(expiry, audience));
       return decoder;
     }
