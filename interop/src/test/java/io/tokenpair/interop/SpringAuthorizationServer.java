@@ -29,6 +29,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.oauth2.server.resource.OAuth2ResourceServerConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.core.userdetails.User;
@@ -227,13 +228,8 @@ final class SpringAuthorizationServer implements AutoCloseable {
     @Bean
     @Order(2)
     SecurityFilterChain resourceServerChain(HttpSecurity http) throws Exception {
-      http.securityMatcher("/api/**")
-          .authorizeHttpRequests(authorize -> authorize.anyRequest().authenticated())
-          .oauth2ResourceServer(resourceServer -> resourceServer.jwt(Customizer.withDefaults()))
-          .sessionManagement(
-              session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-          .csrf(csrf -> csrf.disable());
-      return http.build();
+      return statelessResource(
+          http, "/api/**", resourceServer -> resourceServer.jwt(Customizer.withDefaults()));
     }
 
     /**
@@ -256,10 +252,21 @@ final class SpringAuthorizationServer implements AutoCloseable {
                 Map.of("sub", authorization.getPrincipalName()),
                 List.of());
           };
-      http.securityMatcher("/opaque/**")
+      return statelessResource(
+          http,
+          "/opaque/**",
+          resourceServer -> resourceServer.opaqueToken(o -> o.introspector(introspector)));
+    }
+
+    /** Bearer tokens only at {@code pattern}: no session, no CSRF token. */
+    private static SecurityFilterChain statelessResource(
+        HttpSecurity http,
+        String pattern,
+        Customizer<OAuth2ResourceServerConfigurer<HttpSecurity>> tokens)
+        throws Exception {
+      http.securityMatcher(pattern)
           .authorizeHttpRequests(authorize -> authorize.anyRequest().authenticated())
-          .oauth2ResourceServer(
-              resourceServer -> resourceServer.opaqueToken(o -> o.introspector(introspector)))
+          .oauth2ResourceServer(tokens)
           .sessionManagement(
               session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
           .csrf(csrf -> csrf.disable());
