@@ -36,6 +36,21 @@ import mockwebserver3.RecordedRequest;
  *       nothing is rotated or revoked.
  *   <li>{@code POST /auth/logout}: 204, the cookie cleared, the session named by the cookie or by a
  *       valid bearer revoked.
+ *   <li>{@code POST /oauth/token} ({@linkplain Builder#tokenPath configurable}), the OAuth2 token
+ *       endpoint of RFC 6749, form-encoded, no cookie: {@code
+ *       grant_type=refresh_token&refresh_token=...} rotates the same sessions with the same rules
+ *       as the cookie refresh (a session started at either endpoint continues at either, and a
+ *       token spent at one is reuse at the other); {@code
+ *       grant_type=password&username=...&password=...} only with {@link Builder#passwordGrant()},
+ *       with the login's rules and throttle. 200 {@code {"access_token":...,"token_type":"Bearer",
+ *       "expires_in":...,"refresh_token":...}} (§5.1); errors as §5.2 {@code
+ *       {"error":...,"error_description":...}}: 400 {@code invalid_grant} for a refresh token that
+ *       is unknown, expired, of an ended session or reused, and for wrong credentials; 400 {@code
+ *       unsupported_grant_type}; 400 {@code invalid_request} for a missing or repeated parameter
+ *       (an empty one counts as missing), 405, 413 and 415; 401 {@code invalid_client} with {@code
+ *       WWW-Authenticate: Basic realm="tokenpair"} for another client id or {@linkplain
+ *       Builder#clientSecret client authentication} that fails; 429 {@code too_many_attempts}.
+ *       Every answer there also carries {@code Pragma: no-cache}.
  *   <li>Every other path is a protected resource, any method: 200 {@code
  *       {"code":0,"message":"ok","data":{"id":"1","username":...,"path":...,"sid":...}}} for a live
  *       access token; 401 {@code missing_token} with {@code WWW-Authenticate: Bearer
@@ -48,7 +63,8 @@ import mockwebserver3.RecordedRequest;
  * (the demo server counts per client IP) within 15 minutes, then 429 {@code too_many_attempts} with
  * {@code Retry-After}. Unlike the demo server it has no captcha, CORS or origin checks, and every
  * path that is not an auth endpoint is a resource. Every answer carries {@code Cache-Control:
- * no-store}.
+ * no-store}, and a {@code Date} header from the {@linkplain Builder#clock clock} at the moment it
+ * is sent, as the demo server stamps its own (the SDK estimates the device's clock offset from it).
  *
  * <p>Access tokens are JWTs with {@code sub}, {@code name}, {@code sid}, {@code jti}, {@code iat}
  * and {@code exp} claims (with a dummy signature: the SDK does not verify them), so client-side
@@ -58,7 +74,9 @@ import mockwebserver3.RecordedRequest;
  * hooks ({@link #rejectNextRefresh()}, {@link #failNextRefresh(int)}, {@link
  * #disconnectNextRefresh()}, {@link #dropNextRefreshAnswer()}), {@link #holdRefreshes()}; wait with
  * {@link #awaitRefreshes}, {@link #awaitExpiredCount}, {@link #awaitRequestCount}; verify with the
- * counters.
+ * counters. The refresh hooks and counters take the refreshes of both protocols, in arrival order;
+ * at the token endpoint a script applies once the form and its {@code grant_type} are read, so a
+ * scripted failure comes before the client check, and a scripted rejection after it.
  *
  * <pre>{@code
  * TokenServerDispatcher tokens = TokenServerDispatcher.create();
@@ -68,6 +86,10 @@ import mockwebserver3.RecordedRequest;
  * client.newCall(request).execute();   // 401, one refresh, replayed: 200
  * assertEquals(1, tokens.refreshCount());
  * }</pre>
+ *
+ * <p>For an app that uses {@code RefreshProtocol.oauth2(server.url("/oauth/token"),
+ * "tokenpair-demo")}, sign in with the password grant ({@code builder().passwordGrant()}) or with
+ * {@code auth.signIn(accessToken, refreshToken)} and a pair obtained from it.
  *
  * <p>This class is thread-safe: MockWebServer may dispatch concurrent requests, and tests may call
  * every method from any thread. A held refresh waits outside the lock.
@@ -175,7 +197,8 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /**
    * Ends every session, as a server-side sign-out would: their access tokens get 401 {@code
-   * invalid_token} and their refresh tokens 401 {@code invalid_refresh_token} at once.
+   * invalid_token} and their refresh tokens 401 {@code invalid_refresh_token} (400 {@code
+   * invalid_grant} at the token endpoint) at once.
    */
   public synchronized void revokeAllSessions() {
     sessions.revokeAll();
@@ -183,8 +206,10 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /**
    * The next refresh is rejected as if its session had been revoked just before: the session named
-   * by its cookie ends, and it gets 401 {@code invalid_refresh_token} with the cookie cleared.
-   * Scripts queue: each refresh takes the oldest.
+   * by its cookie ends, and it gets 401 {@code invalid_refresh_token} with the cookie cleared; at
+   * the token endpoint the session named by its {@code refresh_token} ends, and it gets 400 {@code
+   * invalid_grant} (after the client check, which answers as usual). Scripts queue: each refresh of
+   * either protocol takes the oldest.
    */
   public synchronized void rejectNextRefresh() {
     scripts.add(Script.REJECT);
@@ -192,9 +217,11 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /**
    * The next refresh fails with {@code status} (for example 503 or 500) and the demo server's error
-   * body for it ({@code store_unavailable} with {@code Retry-After: 1}, {@code internal_error}),
-   * without touching the session or the cookie, as an overloaded server would. Scripts queue: each
-   * refresh takes the oldest.
+   * body for it ({@code store_unavailable} with {@code Retry-After: 1}, {@code internal_error}; at
+   * the token endpoint {@code temporarily_unavailable} with {@code Retry-After: 1}, {@code
+   * server_error}, and {@code invalid_request} for a 4xx), without touching the session or the
+   * cookie, as an overloaded server would. Scripts queue: each refresh of either protocol takes the
+   * oldest.
    *
    * @throws IllegalArgumentException if {@code status} is not in 400..599.
    */
@@ -208,26 +235,27 @@ public final class TokenServerDispatcher extends Dispatcher {
   /**
    * The next refresh is counted but not performed: its connection is closed without an answer, as a
    * network failure before the request reached the server would look. Scripts queue: each refresh
-   * takes the oldest.
+   * of either protocol takes the oldest.
    */
   public synchronized void disconnectNextRefresh() {
     scripts.add(Script.DISCONNECT);
   }
 
   /**
-   * The next refresh is performed (the session rotates, or whatever its cookie earns) but its
-   * connection is closed instead of the answer: the server moved on and the client never learns the
-   * new refresh token. Use it to test retries after a lost answer, with and without a {@linkplain
-   * Builder#rotationGrace rotation grace}. Scripts queue: each refresh takes the oldest.
+   * The next refresh is performed (the session rotates, or whatever its refresh token earns) but
+   * its connection is closed instead of the answer: the server moved on and the client never learns
+   * the new refresh token (in the cookie or in the body). Use it to test retries after a lost
+   * answer, with and without a {@linkplain Builder#rotationGrace rotation grace}. Scripts queue:
+   * each refresh of either protocol takes the oldest.
    */
   public synchronized void dropNextRefreshAnswer() {
     scripts.add(Script.DROP_ANSWER);
   }
 
   /**
-   * Holds the answers of refreshes until {@link #releaseRefreshes()}. A held refresh has been
-   * counted and performed (the server rotated when it arrived), so {@link #awaitRefreshes} sees it;
-   * only its answer waits, at most 30 seconds. Idempotent.
+   * Holds the answers of refreshes of either protocol until {@link #releaseRefreshes()}. A held
+   * refresh has been counted and performed (the server rotated when it arrived), so {@link
+   * #awaitRefreshes} sees it; only its answer waits, at most 30 seconds. Idempotent.
    */
   public synchronized void holdRefreshes() {
     if (refreshHold == null) refreshHold = new CountDownLatch(1);
@@ -332,8 +360,9 @@ public final class TokenServerDispatcher extends Dispatcher {
   }
 
   /**
-   * Blocks until at least {@code count} refresh requests have arrived and been performed (their
-   * answers may be {@linkplain #holdRefreshes() held}), or the timeout passes.
+   * Blocks until at least {@code count} refresh requests of either protocol (see {@link
+   * #refreshCount()}) have arrived and been performed (their answers may be {@linkplain
+   * #holdRefreshes() held}), or the timeout passes.
    *
    * @return true if the count was reached, false on timeout.
    * @throws InterruptedException if the thread is interrupted while it waits.
