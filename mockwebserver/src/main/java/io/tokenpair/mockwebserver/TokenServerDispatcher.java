@@ -836,8 +836,18 @@ public final class TokenServerDispatcher extends Dispatcher {
       return this;
     }
 
-    /** Returns a new dispatcher. */
+    /**
+     * Returns a new dispatcher.
+     *
+     * @throws IllegalStateException if the token path is also a path of the cookie endpoints.
+     */
     public TokenServerDispatcher build() {
+      if (tokenPath.equals(loginPath)
+          || tokenPath.equals(refreshPath)
+          || tokenPath.equals(logoutPath)) {
+        throw new IllegalStateException(
+            "The token path " + tokenPath + " is also a path of the cookie endpoints.");
+      }
       return new TokenServerDispatcher(this);
     }
 

@@ -677,6 +677,9 @@ final class TokenServerDispatcherTokenEndpointTest {
     assertThatThrownBy(() -> TokenServerDispatcher.builder().tokenPath("oauth/token"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("token must start with /: oauth/token");
+    assertThatThrownBy(() -> TokenServerDispatcher.builder().tokenPath("/auth/refresh").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("The token path /auth/refresh is also a path of the cookie endpoints.");
   }
 
   // The Date header.
