@@ -99,6 +99,13 @@ final class TokenServerDispatcherTokenEndpointTest {
     return token("grant_type=refresh_token&refresh_token=" + rt);
   }
 
+  private Answer cookieLogin(String json) throws IOException {
+    return execute(
+        new Request.Builder()
+            .url(server.url("/auth/login"))
+            .post(RequestBody.create(json, MediaType.get("application/json"))));
+  }
+
   private Answer cookieRefresh(String rt) throws IOException {
     return execute(
         new Request.Builder()
@@ -248,11 +255,7 @@ final class TokenServerDispatcherTokenEndpointTest {
   @Test
   void cookieLoginContinuesThroughTheTokenEndpointAndBackInOneFamily() throws IOException {
     use(builder()); // The password grant is off: the session starts at /auth/login.
-    Answer login =
-        execute(
-            new Request.Builder()
-                .url(server.url("/auth/login"))
-                .post(RequestBody.create(LOGIN_JSON, MediaType.get("application/json"))));
+    Answer login = cookieLogin(LOGIN_JSON);
     assertThat(login.headers.get("Set-Cookie")).startsWith("rt=refresh-1; ");
     assertPair(refreshGrant("refresh-1"), pair(2, 2));
     Answer viaCookie = cookieRefresh("refresh-2");
@@ -448,13 +451,7 @@ final class TokenServerDispatcherTokenEndpointTest {
   void passwordGrantIsThrottledTogetherWithTheLoginEndpoint() throws IOException {
     for (int i = 0; i < 3; i++) token("grant_type=password&username=demo&password=x");
     for (int i = 0; i < 2; i++) {
-      execute(
-          new Request.Builder()
-              .url(server.url("/auth/login"))
-              .post(
-                  RequestBody.create(
-                      "{\"username\":\"demo\",\"password\":\"x\"}",
-                      MediaType.get("application/json"))));
+      cookieLogin("{\"username\":\"demo\",\"password\":\"x\"}");
     }
     Answer blocked = token(PASSWORD_LOGIN);
     assertError(blocked, 429, "too_many_attempts", "Too many failed logins. Try again later.");
@@ -688,11 +685,7 @@ final class TokenServerDispatcherTokenEndpointTest {
   void everyAnswerIsDatedByTheDispatchersClock() throws IOException {
     use(builder()); // 1_700_000_000_000 ms: Tuesday, 14 November 2023, 22:13:20 UTC.
     String date = "Tue, 14 Nov 2023 22:13:20 GMT";
-    Answer login =
-        execute(
-            new Request.Builder()
-                .url(server.url("/auth/login"))
-                .post(RequestBody.create(LOGIN_JSON, MediaType.get("application/json"))));
+    Answer login = cookieLogin(LOGIN_JSON);
     assertThat(login.headers.values("Date")).containsExactly(date);
     assertThat(me("access-1").headers.values("Date")).containsExactly(date);
     assertThat(token("grant_type=x").headers.values("Date")).containsExactly(date);
