@@ -34,7 +34,7 @@ final class Form {
     return parse(new String(Http.readBody(ex), StandardCharsets.UTF_8));
   }
 
-  static Form parse(String body) {
+  private static Form parse(String body) {
     var values = new HashMap<String, List<String>>();
     for (var pair : body.split("&")) {
       if (pair.isEmpty()) continue;

@@ -81,7 +81,7 @@ final class Grants {
   static final class Refused extends Exception {
     private static final long serialVersionUID = 1L;
     private final Reason reason;
-    private final transient Duration retryAfter;
+    private final Duration retryAfter;
 
     private Refused(Reason reason, Duration retryAfter) {
       super(reason.message(), null, false, false);

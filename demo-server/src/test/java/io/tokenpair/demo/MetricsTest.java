@@ -21,6 +21,33 @@ class MetricsTest {
   }
 
   @Test
+  void tokenEndpointGrantsAreExposedFromTheStartAndCountedApart() {
+    var text = metrics.render();
+    var series = 0;
+    for (var grant : Metrics.TOKEN_ENDPOINT_GRANTS.entrySet()) {
+      for (var outcome : grant.getValue()) {
+        assertThat(text)
+            .contains(
+                "tokenpair_token_endpoint_total{grant=\""
+                    + grant.getKey()
+                    + "\",outcome=\""
+                    + outcome
+                    + "\"} 0\n");
+        series++;
+      }
+    }
+    assertThat(series).isEqualTo(8);
+    metrics.tokenEndpoint("refresh_token", "grace");
+    assertThat(metrics.render())
+        .contains("tokenpair_token_endpoint_total{grant=\"refresh_token\",outcome=\"grace\"} 1\n")
+        .contains("tokenpair_refresh_total{outcome=\"grace\"} 0\n");
+    assertThatThrownBy(() -> metrics.tokenEndpoint("client_credentials", "ok"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> metrics.tokenEndpoint("password", "grace"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void countsAreRenderedPerOutcome() {
     metrics.refresh("ok");
     metrics.refresh("ok");
