@@ -103,8 +103,20 @@ final class Soak {
     }
   }
 
-  public static void main(String[] args) throws Exception {
-    Settings settings = Settings.parse(args);
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = soak(Settings.parse(args)) ? 0 : 1;
+    } catch (Exception e) {
+      e.printStackTrace();
+      code = 2;
+    }
+    // OkHttp's idle dispatcher threads would keep the JVM up for a minute.
+    System.exit(code);
+  }
+
+  /** Runs the soak and prints its table; returns false if an invariant failed. */
+  private static boolean soak(Settings settings) throws Exception {
     Path out = Path.of(System.getProperty("soak.out", "benchmarks/target/results"));
     Files.createDirectories(out);
     Path dir = Files.createTempDirectory("tokenpair-soak");
@@ -158,8 +170,7 @@ final class Soak {
       }
       Files.deleteIfExists(dir);
     }
-    // The SDK's and OkHttp's idle threads would keep the JVM up for a minute.
-    System.exit(ok ? 0 : 1);
+    return ok;
   }
 
   private static String secret() {
