@@ -263,8 +263,8 @@ final class DemoServerLoad {
     return file;
   }
 
-  /** Returns {access token, rt cookie}. */
-  private static String[] login(OkHttpClient http, String base) throws IOException {
+  /** Signs in as the demo user; returns {access token, rt cookie}. */
+  static String[] login(OkHttpClient http, String base) throws IOException {
     Request request =
         new Request.Builder()
             .url(base + "/auth/login")
@@ -277,6 +277,21 @@ final class DemoServerLoad {
                         + "\"}",
                     JSON))
             .build();
+    return pair(http, request, "login");
+  }
+
+  /** Refreshes with the cookie {@code rt}; returns the new {access token, rt cookie}. */
+  static String[] refresh(OkHttpClient http, String base, String rt) throws IOException {
+    Request request =
+        new Request.Builder()
+            .url(base + "/auth/refresh")
+            .header("Cookie", "rt=" + rt)
+            .post(RequestBody.create(new byte[0]))
+            .build();
+    return pair(http, request, "refresh");
+  }
+
+  private static String[] pair(OkHttpClient http, Request request, String what) throws IOException {
     try (Response response = http.newCall(request).execute()) {
       String body = response.body().string();
       Matcher token = TOKEN.matcher(body);
@@ -286,13 +301,13 @@ final class DemoServerLoad {
         if (m.find()) rt = m.group(1);
       }
       if (response.code() != 200 || !token.find() || rt == null) {
-        throw new IOException("login failed: HTTP " + response.code());
+        throw new IOException(what + " failed: HTTP " + response.code());
       }
       return new String[] {token.group(1), rt};
     }
   }
 
-  private static String get(OkHttpClient http, String url) throws IOException {
+  static String get(OkHttpClient http, String url) throws IOException {
     try (Response response = http.newCall(new Request.Builder().url(url).build()).execute()) {
       return response.body().string();
     }

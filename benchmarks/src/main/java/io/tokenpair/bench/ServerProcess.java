@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -52,6 +54,21 @@ final class ServerProcess implements Closeable {
     this.command = List.copyOf(c);
     this.environment = List.copyOf(environment);
     this.log = log;
+  }
+
+  /**
+   * {@code JWT_SECRET} and {@code JWT_REFRESH_SECRET}, 32 random bytes each (base64url), for the
+   * environment: fixed for as long as the caller keeps them, so tokens outlive a restart.
+   */
+  static List<String[]> randomSecrets() {
+    SecureRandom random = new SecureRandom();
+    List<String[]> env = new ArrayList<>();
+    for (String name : List.of("JWT_SECRET", "JWT_REFRESH_SECRET")) {
+      byte[] bytes = new byte[32];
+      random.nextBytes(bytes);
+      env.add(new String[] {name, Base64.getUrlEncoder().withoutPadding().encodeToString(bytes)});
+    }
+    return List.copyOf(env);
   }
 
   /** Starts the server and returns its port once it has printed that it listens. */
@@ -108,11 +125,6 @@ final class ServerProcess implements Closeable {
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       throw new IllegalStateException("the demo server did not die");
     }
-  }
-
-  /** The command line, for the report. */
-  String commandLine() {
-    return String.join(" ", command);
   }
 
   @Override

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,9 +131,7 @@ final class Soak {
             settings.rotationGrace(),
             "--captcha",
             "off");
-    List<String[]> env =
-        List.of(
-            new String[] {"JWT_SECRET", secret()}, new String[] {"JWT_REFRESH_SECRET", secret()});
+    List<String[]> env = ServerProcess.randomSecrets();
 
     OkHttpClient direct = new OkHttpClient.Builder().callTimeout(2, TimeUnit.SECONDS).build();
     boolean ok;
@@ -171,12 +167,6 @@ final class Soak {
       Files.deleteIfExists(dir);
     }
     return ok;
-  }
-
-  private static String secret() {
-    byte[] bytes = new byte[32];
-    new SecureRandom().nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   /** One soak run: the schedule, then the tallies and their classification. */

@@ -13,10 +13,9 @@ import java.util.function.BooleanSupplier;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.EventListener;
-import okhttp3.MediaType;
+import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
@@ -32,7 +31,6 @@ import okhttp3.Response;
  * their records from the SDK's refresher thread.
  */
 final class SoakClient {
-  private static final MediaType JSON = MediaType.get("application/json");
   private static final String[] PATHS = {"/api/me", "/api/notes"};
 
   /** One refresh call of the SDK, as seen on the wire. */
@@ -133,15 +131,8 @@ final class SoakClient {
   void login() throws IOException, InterruptedException {
     IOException last = null;
     for (int attempt = 0; attempt < 20; attempt++) {
-      Request request =
-          new Request.Builder()
-              .url(baseUrl + "auth/login")
-              .post(
-                  RequestBody.create(
-                      "{\"username\":\"demo\",\"password\":\"demo-password\"}", JSON))
-              .build();
       try {
-        auth.login(request);
+        auth.login(Calls.loginRequest(HttpUrl.get(baseUrl)));
         tally.logins.increment();
         sessionEnded = false;
         return;
