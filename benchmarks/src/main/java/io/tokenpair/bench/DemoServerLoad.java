@@ -2,6 +2,7 @@ package io.tokenpair.bench;
 
 import io.tokenpair.demo.DemoConfig;
 import io.tokenpair.demo.DemoServer;
+import io.tokenpair.demo.Main;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +45,7 @@ final class DemoServerLoad {
   private DemoServerLoad() {}
 
   public static void main(String[] args) throws Exception {
+    Main.applySystemProperties();
     boolean quick = Bench.quick(args);
     OkHttpClient http =
         new OkHttpClient.Builder()

@@ -12,6 +12,15 @@ interface Clock {
   /** Wall-clock milliseconds since the epoch, as {@link System#currentTimeMillis()}. */
   long currentTimeMillis();
 
+  /**
+   * Whether the {@code Date} headers of responses tell the server's time on this clock's scale.
+   * False for a test clock shared with a server whose HTTP layer stamps the real time; the token's
+   * {@code iat} is then the only measure of the server's clock.
+   */
+  default boolean readsDateHeaders() {
+    return true;
+  }
+
   Clock SYSTEM =
       new Clock() {
         @Override

@@ -20,7 +20,9 @@ import okhttp3.Cookie;
  * secrets: never log them ({@link Cookie#toString()} prints the value).
  *
  * <p>Implementations must be safe for concurrent use. {@code saveCookies} is called with a lock
- * held, so it should be quick local storage, never a network call.
+ * held, so it should be quick local storage, never a network call. An unchecked exception from any
+ * method is treated as an {@link IOException} of the same operation and reported to {@link
+ * SessionListener#onStorageError}.
  */
 public interface CookieStore {
   /**

@@ -6,35 +6,50 @@ import java.io.IOException;
 import okio.ByteString;
 
 /**
- * Reads the expiry of a JWT access token without verifying it: the client trusts the server that
- * issued it and needs {@code exp} only to refresh ahead of time. Opaque tokens have no known
- * expiry.
+ * The two times of a JWT access token that the client needs, read without verifying it: the client
+ * trusts the server that issued the token and reads {@code exp} only to refresh ahead of time, and
+ * {@code iat} to know the token's lifetime and the server's clock. Opaque tokens have neither.
+ *
+ * <p>Immutable.
  */
 final class Jwt {
-  /** The expiry of a token that is not a JWT, or has no numeric {@code exp}. */
-  static final long UNKNOWN_EXPIRY = Long.MAX_VALUE;
+  /** The value of a time that the token does not carry (not a JWT, or no numeric claim). */
+  static final long UNKNOWN = Long.MAX_VALUE;
 
-  private Jwt() {}
+  static final Jwt OPAQUE = new Jwt(UNKNOWN, UNKNOWN);
 
-  /**
-   * Returns the token's {@code exp} in epoch milliseconds, or {@link #UNKNOWN_EXPIRY}. Never
-   * throws.
-   */
-  static long expiresAtMillis(String token, ObjectMapper mapper) {
+  /** Epoch millis of {@code exp}, by the server's clock, or {@link #UNKNOWN}. */
+  final long expiresAtMillis;
+
+  /** Epoch millis of {@code iat}, by the server's clock, or {@link #UNKNOWN}. */
+  final long issuedAtMillis;
+
+  private Jwt(long expiresAtMillis, long issuedAtMillis) {
+    this.expiresAtMillis = expiresAtMillis;
+    this.issuedAtMillis = issuedAtMillis;
+  }
+
+  /** Returns the times of {@code token}; {@link #OPAQUE} if it is not a JWT. Never throws. */
+  static Jwt parse(String token, ObjectMapper mapper) {
     int firstDot = token.indexOf('.');
     int secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
-    if (secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) return UNKNOWN_EXPIRY;
+    if (secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) return OPAQUE;
     // Okio's decoder accepts both the standard and the URL-safe alphabet, with or without padding.
     ByteString payload = ByteString.decodeBase64(token.substring(firstDot + 1, secondDot));
-    if (payload == null) return UNKNOWN_EXPIRY;
+    if (payload == null) return OPAQUE;
     try {
-      JsonNode exp = mapper.readTree(payload.toByteArray()).get("exp");
-      if (exp == null || !exp.isNumber()) return UNKNOWN_EXPIRY;
-      double seconds = exp.asDouble();
-      if (seconds <= 0 || seconds >= Long.MAX_VALUE / 1000d) return UNKNOWN_EXPIRY;
-      return (long) (seconds * 1000d);
+      JsonNode claims = mapper.readTree(payload.toByteArray());
+      if (claims == null) return OPAQUE;
+      return new Jwt(millis(claims.get("exp")), millis(claims.get("iat")));
     } catch (IOException | RuntimeException e) {
-      return UNKNOWN_EXPIRY;
+      return OPAQUE;
     }
+  }
+
+  private static long millis(JsonNode seconds) {
+    if (seconds == null || !seconds.isNumber()) return UNKNOWN;
+    double value = seconds.asDouble();
+    if (value <= 0 || value >= Long.MAX_VALUE / 1000d) return UNKNOWN;
+    return (long) (value * 1000d);
   }
 }

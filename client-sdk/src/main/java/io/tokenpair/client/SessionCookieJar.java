@@ -7,67 +7,99 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import okhttp3.Cookie;
 import okhttp3.CookieJar;
 import okhttp3.HttpUrl;
 
 /**
- * An RFC 6265 cookie jar over a {@link CookieStore}: OkHttp's {@link Cookie} does the parsing and
+ * An RFC 6265 cookie jar over the app's cookie store: OkHttp's {@link Cookie} does the parsing and
  * the domain, path and {@code Secure} matching; this class keeps the storage model (one cookie per
  * name, domain and path; expired cookies deleted, which is how {@code Max-Age=0} removes one) and
  * persists every change.
  *
- * <p>Cookies that arrive on the auth endpoints' own responses are {@linkplain #staging() staged}
- * and {@linkplain #commit committed} only once the SDK accepts the response, so a failed login
- * changes nothing, and a rotated refresh cookie is persisted before the new access token is
- * released.
+ * <p>Cookies that arrive on the auth calls' own responses are {@linkplain #staging() staged} and
+ * {@linkplain #commit committed} only once the SDK accepts the response, so a failed login changes
+ * nothing, and a rotated refresh cookie is persisted before the new access token is released. The
+ * methods that change the refresh credential ({@link #commit}, {@link #remove}, {@link #clear})
+ * expect their caller to hold the store's lock.
  *
- * <p>With a {@link SessionStore} shared among processes, every change takes the store's lock,
- * re-reads the store, then applies the change and writes, so that no process overwrites another's
- * rotation with a stale copy.
+ * <p>Cookies that arrive on the app's own responses never wait for the store's cross-process lock,
+ * which another process may hold across a refresh: with a shared store they are kept in memory at
+ * once and written by a background task that takes the lock, re-reads the store and merges them.
+ * Until then every write under the lock carries them too.
  *
- * <p>Thread-safe. Lock order: the store's lock first, then this jar's monitor; never the reverse.
+ * <p>Thread-safe. Lock order: the store's lock, then this jar's monitor; never the reverse. The
+ * listener is never called with the monitor held.
  */
 final class SessionCookieJar implements CookieJar {
   /** Orders cookies with longer paths first, as RFC 6265 section 5.4 asks of the Cookie header. */
   private static final Comparator<Cookie> LONGER_PATH_FIRST =
       (a, b) -> Integer.compare(b.path().length(), a.path().length());
 
-  static final Closeable NO_LOCK = () -> {};
-
-  private final CookieStore store;
-  private final SessionStore shared;
+  private final Stores stores;
   private final Clock clock;
   private final SessionListener listener;
+  private final Executor background;
 
   /** The working set, loaded from the store on first use; null until then. Guarded by this. */
   private List<Cookie> cookies;
 
-  SessionCookieJar(CookieStore store, Clock clock, SessionListener listener) {
-    this.store = store;
-    this.shared = store instanceof SessionStore ? (SessionStore) store : null;
+  /**
+   * Cookies of the app's responses not yet written to a shared store, oldest first. Guarded by
+   * this.
+   */
+  private List<Cookie> unsaved = new ArrayList<>();
+
+  /** Whether a background write of {@link #unsaved} is queued. Guarded by this. */
+  private boolean writeQueued;
+
+  SessionCookieJar(Stores stores, Clock clock, SessionListener listener, Executor background) {
+    this.stores = stores;
     this.clock = clock;
     this.listener = listener;
+    this.background = background;
   }
 
   @Override
   public void saveFromResponse(HttpUrl url, List<Cookie> received) {
     if (received.isEmpty()) return;
-    try {
-      merge(received);
-    } catch (IOException e) {
-      listener.onStorageError(e); // OkHttp's CookieJar cannot throw; the cookie stays in memory.
+    Events events = new Events(listener);
+    boolean queue = false;
+    synchronized (this) {
+      List<Cookie> next = merge(cookies(events), received);
+      if (stores.isShared()) {
+        cookies = live(next);
+        unsaved.addAll(received);
+        queue = !writeQueued;
+        writeQueued = true;
+      } else {
+        update(next, events); // OkHttp's CookieJar cannot throw; a failure keeps it in memory.
+      }
     }
+    if (queue) queueWrite(events);
+    events.fire();
   }
 
   @Override
-  public synchronized List<Cookie> loadForRequest(HttpUrl url) {
+  public List<Cookie> loadForRequest(HttpUrl url) {
+    Events events = new Events(listener);
+    List<Cookie> result = forRequest(url, events);
+    events.fire();
+    return result;
+  }
+
+  /** The live cookies for {@code url}, longer paths first; store errors go to {@code events}. */
+  List<Cookie> forRequest(HttpUrl url, Events events) {
     List<Cookie> result = null;
-    long now = clock.currentTimeMillis();
-    for (Cookie cookie : cookies()) {
-      if (cookie.expiresAt() > now && cookie.matches(url)) {
-        if (result == null) result = new ArrayList<>();
-        result.add(cookie);
+    synchronized (this) {
+      long now = clock.currentTimeMillis();
+      for (Cookie cookie : cookies(events)) {
+        if (cookie.expiresAt() > now && cookie.matches(url)) {
+          if (result == null) result = new ArrayList<>();
+          result.add(cookie);
+        }
       }
     }
     if (result == null) return Collections.emptyList();
@@ -76,51 +108,64 @@ final class SessionCookieJar implements CookieJar {
   }
 
   /** Returns true if a live cookie named {@code name} would be sent to {@code url}. */
-  synchronized boolean has(String name, HttpUrl url) {
+  boolean has(String name, HttpUrl url, Events events) {
     long now = clock.currentTimeMillis();
-    for (Cookie cookie : cookies()) {
-      if (cookie.name().equals(name) && cookie.expiresAt() > now && cookie.matches(url)) {
-        return true;
+    synchronized (this) {
+      for (Cookie cookie : cookies(events)) {
+        if (cookie.name().equals(name) && cookie.expiresAt() > now && cookie.matches(url)) {
+          return true;
+        }
       }
     }
     return false;
   }
 
   /**
-   * Returns a jar that reads this jar's cookies and holds back the ones it receives until {@link
-   * #commit}.
+   * Returns a jar that reads this jar's cookies, overlaid by the ones it receives, and holds those
+   * back until {@link #commit}.
    */
   Staging staging() {
     return new Staging();
   }
 
-  /** Applies {@code staging}'s cookies to this jar and persists them. */
-  void commit(Staging staging) throws IOException {
+  /**
+   * Applies {@code staging}'s cookies to this jar and persists them. The caller holds the store's
+   * lock, and reports the exception.
+   *
+   * @throws IOException if the store cannot save them; they are kept in memory regardless.
+   */
+  void commit(Staging staging, Events events) throws IOException {
     List<Cookie> received = staging.received();
-    if (!received.isEmpty()) merge(received);
-  }
-
-  /** Removes every cookie named {@code name} that would be sent to {@code url}, and persists. */
-  void remove(String name, HttpUrl url) throws IOException {
-    try (Closeable lock = lockStore()) {
-      synchronized (this) {
-        reloadIfShared();
-        List<Cookie> kept = new ArrayList<>();
-        for (Cookie cookie : cookies()) {
-          if (!(cookie.name().equals(name) && cookie.matches(url))) kept.add(cookie);
-        }
-        update(kept);
-      }
+    if (received.isEmpty()) return;
+    synchronized (this) {
+      if (stores.isShared()) cookies = null; // Merge into what other processes wrote.
+      IOException failure = update(merge(cookies(events), received), null);
+      if (failure != null) throw failure;
     }
   }
 
-  /** Removes every cookie, and persists. */
-  void clear() throws IOException {
-    try (Closeable lock = lockStore()) {
-      synchronized (this) {
-        update(new ArrayList<Cookie>());
+  /**
+   * Removes every cookie named {@code name} that would be sent to {@code url}, and persists. The
+   * caller holds the store's lock.
+   */
+  void remove(String name, HttpUrl url, Events events) throws IOException {
+    synchronized (this) {
+      if (stores.isShared()) cookies = null;
+      List<Cookie> kept = new ArrayList<>();
+      for (Cookie cookie : cookies(events)) {
+        if (!(cookie.name().equals(name) && cookie.matches(url))) kept.add(cookie);
       }
+      unsaved.clear();
+      IOException failure = update(kept, null);
+      if (failure != null) throw failure;
     }
+  }
+
+  /** Removes every cookie, and persists. The caller holds the store's lock. */
+  synchronized void clear() throws IOException {
+    unsaved.clear();
+    IOException failure = update(new ArrayList<Cookie>(), null);
+    if (failure != null) throw failure;
   }
 
   /** Forgets the working set so that the next use reads the store again. */
@@ -128,86 +173,130 @@ final class SessionCookieJar implements CookieJar {
     cookies = null;
   }
 
-  /**
-   * RFC 6265 section 5.3, steps 11 and 12: replace by name, domain and path; an expired cookie only
-   * deletes.
-   */
-  private void merge(List<Cookie> received) throws IOException {
-    try (Closeable lock = lockStore()) {
+  private void queueWrite(Events events) {
+    try {
+      background.execute(this::writeUnsaved);
+    } catch (RejectedExecutionException e) {
       synchronized (this) {
-        reloadIfShared();
-        List<Cookie> next = new ArrayList<>(cookies());
-        for (Cookie cookie : received) {
-          for (Iterator<Cookie> i = next.iterator(); i.hasNext(); ) {
-            Cookie old = i.next();
-            if (old.name().equals(cookie.name())
-                && old.domain().equals(cookie.domain())
-                && old.path().equals(cookie.path())) {
-              i.remove();
-            }
-          }
-          next.add(cookie);
-        }
-        update(next);
+        writeQueued = false; // The cookies stay in memory and go with the next locked write.
       }
+      events.storageError(new IOException("Could not queue the write of new cookies.", e));
     }
   }
 
+  /** The background write of a shared store: takes its lock, re-reads it, merges, writes. */
+  private void writeUnsaved() {
+    Events events = new Events(listener);
+    try (Closeable lock = stores.lock()) {
+      synchronized (this) {
+        writeQueued = false;
+        cookies = null;
+        update(cookies(events), events);
+      }
+    } catch (IOException e) {
+      synchronized (this) {
+        writeQueued = false;
+      }
+      events.storageError(e);
+    }
+    events.fire();
+  }
+
   /**
-   * Keeps the live cookies of {@code next}, in memory first, then in the store. Holds this jar's
-   * monitor.
+   * RFC 6265 section 5.3, steps 11 and 12: replace by name, domain and path; an expired cookie only
+   * deletes (by being dropped from the live set).
    */
-  private void update(List<Cookie> next) throws IOException {
+  private static List<Cookie> merge(List<Cookie> current, List<Cookie> received) {
+    List<Cookie> next = new ArrayList<>(current);
+    for (Cookie cookie : received) {
+      for (Iterator<Cookie> i = next.iterator(); i.hasNext(); ) {
+        Cookie old = i.next();
+        if (old.name().equals(cookie.name())
+            && old.domain().equals(cookie.domain())
+            && old.path().equals(cookie.path())) {
+          i.remove();
+        }
+      }
+      next.add(cookie);
+    }
+    return next;
+  }
+
+  private List<Cookie> live(List<Cookie> next) {
     long now = clock.currentTimeMillis();
     List<Cookie> live = new ArrayList<>(next.size());
     for (Cookie cookie : next) {
       if (cookie.expiresAt() > now) live.add(cookie);
     }
-    List<Cookie> snapshot = Collections.unmodifiableList(live);
-    cookies =
-        snapshot; // Memory first: a store failure must not lose a cookie the server just rotated.
-    store.saveCookies(snapshot);
+    return Collections.unmodifiableList(live);
   }
 
-  private void reloadIfShared() {
-    if (shared != null) cookies = null;
+  /**
+   * Keeps the live cookies of {@code next}, in memory first (a store failure must not lose a cookie
+   * the server just rotated), then in the store. Holds this jar's monitor. Returns the store's
+   * failure, also reported to {@code events} when given, or null.
+   */
+  private IOException update(List<Cookie> next, Events events) {
+    List<Cookie> snapshot = live(next);
+    cookies = snapshot;
+    try {
+      stores.saveCookies(snapshot);
+      unsaved.clear();
+      return null;
+    } catch (IOException e) {
+      if (events != null) events.storageError(e);
+      return e;
+    }
   }
 
-  private Closeable lockStore() throws IOException {
-    return shared != null ? shared.lock() : NO_LOCK;
-  }
-
-  /** Returns the working set, reading the store if needed. Holds this jar's monitor. */
-  private List<Cookie> cookies() {
+  /**
+   * Returns the working set, reading the store if needed, with the unsaved cookies on top. Holds
+   * this jar's monitor.
+   */
+  private List<Cookie> cookies(Events events) {
     if (cookies == null) {
       List<Cookie> loaded;
       try {
-        loaded = store.loadCookies();
+        loaded = stores.loadCookies();
       } catch (IOException e) {
         loaded = null; // An unreadable store means signed out.
-        listener.onStorageError(e);
+        events.storageError(e);
       }
-      cookies =
-          loaded == null
-              ? Collections.<Cookie>emptyList()
-              : Collections.unmodifiableList(new ArrayList<>(loaded));
+      List<Cookie> base = loaded == null ? Collections.<Cookie>emptyList() : loaded;
+      cookies = live(unsaved.isEmpty() ? base : merge(base, unsaved));
     }
     return cookies;
   }
 
   @Override
   public String toString() {
-    return "SessionCookieJar{store=" + store + "}";
+    return "SessionCookieJar{shared=" + stores.isShared() + "}";
   }
 
-  /** Reads through to the jar; keeps received cookies aside. Confined to the one call it serves. */
+  /**
+   * Reads through to the jar, with the cookies it received on top, and keeps those aside. Confined
+   * to the one operation it serves; its methods may be called on OkHttp's threads.
+   */
   final class Staging implements CookieJar {
     /** Guarded by this. */
     private final List<Cookie> received = new ArrayList<>();
 
     @Override
     public List<Cookie> loadForRequest(HttpUrl url) {
-      return SessionCookieJar.this.loadForRequest(url);
+      List<Cookie> base = SessionCookieJar.this.loadForRequest(url);
+      List<Cookie> mine;
+      synchronized (this) {
+        if (received.isEmpty()) return base;
+        mine = new ArrayList<>(received);
+      }
+      // A retry of the same call presents what the server set on the first attempt.
+      List<Cookie> result = new ArrayList<>();
+      long now = clock.currentTimeMillis();
+      for (Cookie cookie : merge(base, mine)) {
+        if (cookie.expiresAt() > now && cookie.matches(url)) result.add(cookie);
+      }
+      Collections.sort(result, LONGER_PATH_FIRST);
+      return result;
     }
 
     @Override

@@ -3,15 +3,16 @@ package io.tokenpair.client;
 import java.io.IOException;
 
 /**
- * Observes the life of a session: each successful token refresh and the end of the session when the
- * server rejects the refresh token.
+ * Observes the life of a session: each successful token refresh, the end of the session when the
+ * server rejects the refresh token, and failures of the stores.
  *
- * <p>Both methods have empty default implementations, so implement only what you need. They are
- * called on the thread that performed the refresh, after the new state is stored, at most once per
- * refresh. Implementations must be fast and must not block on calls made through the authenticated
- * client: hand work to your own executor (or, on Android, post to the main thread). A {@link
- * RuntimeException} thrown by a listener is caught and discarded so that it cannot corrupt the
- * session state.
+ * <p>Every method has an empty default implementation, so implement only what you need. Each event
+ * is delivered once, on the thread that caused it (the SDK's refresh thread for refreshes, OkHttp's
+ * threads for cookie reads, the app's thread for login and logout), after the new state is stored
+ * and after the SDK has released every lock it holds: a listener may call back into the SDK, or
+ * block, without stalling other calls. Implementations should still be quick; hand slow work to
+ * your own executor (or, on Android, post to the main thread). A {@link RuntimeException} thrown by
+ * a listener is caught and discarded so that it cannot corrupt the session state.
  *
  * <p>Implementations must be safe for concurrent use.
  */

@@ -9,9 +9,16 @@ import java.io.IOException;
  *
  * <p>Refresh tokens rotate: a refresh with a refresh token that another process already used trips
  * the server's reuse detection and revokes the session. So the SDK takes this store's {@linkplain
- * #lock() lock} around every refresh, sign-in, sign-out and cookie change, and re-reads the store
- * after taking it. When another process refreshed in the meantime, the SDK adopts its still-fresh
- * access token instead of refreshing, or else refreshes with the current refresh cookie.
+ * #lock() lock} around every change of the refresh credential (refresh, sign-in, sign-out, the end
+ * of the session) and around a manual token change, and re-reads the store after taking it. When
+ * another process refreshed in the meantime, the SDK adopts its still-fresh access token instead of
+ * refreshing, or else refreshes with the current refresh cookie. The lock is held across the
+ * refresh call, never across login or logout calls, and never on OkHttp's threads: cookies that the
+ * app's own responses set are kept in memory at once and written by a background task that takes
+ * the lock.
+ *
+ * <p>Only a store given to {@link TokenPairAuth.Builder#sessionStore} is shared this way; the same
+ * object given to {@code tokenStore} or {@code cookieStore} is used as a plain store, never locked.
  *
  * <p>{@link FileSessionStore} is the ready implementation for desktop apps.
  *

@@ -1,6 +1,9 @@
 package io.tokenpair.client;
 
 import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
@@ -43,14 +46,14 @@ import okhttp3.Request;
  * clients built with {@link #install}.
  */
 public final class TokenPairAuth {
-  final TokenSession session;
-  private final BearerInterceptor interceptor;
-  private final BearerAuthenticator authenticator;
+  private final HttpUrl baseUrl;
+  final Session session;
+  private final AuthPolicy policy;
 
-  TokenPairAuth(TokenSession session) {
+  TokenPairAuth(HttpUrl baseUrl, Session session, AuthPolicy policy) {
+    this.baseUrl = baseUrl;
     this.session = session;
-    this.interceptor = new BearerInterceptor(session);
-    this.authenticator = new BearerAuthenticator(session);
+    this.policy = policy;
   }
 
   /**
@@ -80,15 +83,15 @@ public final class TokenPairAuth {
    */
   public OkHttpClient.Builder install(OkHttpClient.Builder builder) {
     if (builder == null) throw new NullPointerException("builder == null");
-    if (builder.interceptors().contains(interceptor)) {
+    if (builder.interceptors().contains(policy)) {
       throw new IllegalStateException("This TokenPairAuth is already installed on this builder.");
     }
     builder.cookieJar(session.cookieJar);
     OkHttpClient base = builder.build();
     // Later builds of this builder then share the pool and dispatcher with the auth calls.
     builder.connectionPool(base.connectionPool()).dispatcher(base.dispatcher());
-    session.setAuthClient(base);
-    builder.authenticator(authenticator).addInterceptor(interceptor);
+    session.calls.setClient(base);
+    builder.authenticator(policy).addInterceptor(policy);
     return builder;
   }
 
@@ -155,7 +158,7 @@ public final class TokenPairAuth {
   @Override
   public String toString() {
     return "TokenPairAuth{baseUrl="
-        + session.baseUrl
+        + baseUrl
         + ", signedIn="
         + (session.currentState().token != null)
         + "}";
@@ -179,6 +182,7 @@ public final class TokenPairAuth {
     private String refreshCookieName = "rt";
     private TokenStore tokenStore;
     private CookieStore cookieStore;
+    private SessionStore sessionStore;
     private SessionListener listener = SessionListener.NONE;
     private Clock clock = Clock.SYSTEM;
 
@@ -337,7 +341,9 @@ public final class TokenPairAuth {
     }
 
     /**
-     * Where the access token lives. Default: {@link TokenStore#inMemory()}.
+     * Where the access token lives. Default: {@link TokenStore#inMemory()}. Replaces a {@link
+     * #sessionStore}: the session is then this process's alone, even if the store is a {@link
+     * SessionStore}.
      *
      * @param tokenStore the store.
      * @return this builder.
@@ -345,12 +351,14 @@ public final class TokenPairAuth {
     public Builder tokenStore(TokenStore tokenStore) {
       if (tokenStore == null) throw new NullPointerException("tokenStore == null");
       this.tokenStore = tokenStore;
+      this.sessionStore = null;
       return this;
     }
 
     /**
      * Where the cookies, including the refresh cookie, live. Default: {@link
-     * CookieStore#inMemory()}.
+     * CookieStore#inMemory()}. Replaces a {@link #sessionStore}: the session is then this process's
+     * alone, even if the store is a {@link SessionStore}.
      *
      * @param cookieStore the store.
      * @return this builder.
@@ -358,6 +366,7 @@ public final class TokenPairAuth {
     public Builder cookieStore(CookieStore cookieStore) {
       if (cookieStore == null) throw new NullPointerException("cookieStore == null");
       this.cookieStore = cookieStore;
+      this.sessionStore = null;
       return this;
     }
 
@@ -365,7 +374,8 @@ public final class TokenPairAuth {
      * Keeps the access token and the cookies in one store that several processes may share, such as
      * {@link FileSessionStore}: refreshes then take its lock and re-read it, so that processes
      * never refresh with a refresh token another process has already used. Replaces {@link
-     * #tokenStore} and {@link #cookieStore}.
+     * #tokenStore} and {@link #cookieStore}. This is the only way to share a session among
+     * processes.
      *
      * @param sessionStore the store.
      * @return this builder.
@@ -374,6 +384,7 @@ public final class TokenPairAuth {
       if (sessionStore == null) throw new NullPointerException("sessionStore == null");
       this.tokenStore = sessionStore;
       this.cookieStore = sessionStore;
+      this.sessionStore = sessionStore;
       return this;
     }
 
@@ -404,23 +415,39 @@ public final class TokenPairAuth {
       if (baseUrl == null) throw new IllegalStateException("Base URL required.");
       HttpUrl refreshUrl = resolve(refreshPath, "refreshPath");
       HttpUrl logoutUrl = resolve(logoutPath, "logoutPath");
-      TokenSession session =
-          new TokenSession(
-              baseUrl,
+      // Parse errors must not quote the body: it may hold a token.
+      ObjectMapper mapper =
+          JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
+      Stores stores =
+          new Stores(
+              tokenStore != null ? tokenStore : TokenStore.inMemory(),
+              cookieStore != null ? cookieStore : CookieStore.inMemory(),
+              sessionStore);
+      AuthCalls calls =
+          new AuthCalls(
               refreshUrl,
               logoutUrl,
               accessTokenPointer,
               loginTokenPointer != null ? loginTokenPointer : accessTokenPointer,
-              expiredStatusCodes,
+              refreshTimeoutMillis,
+              clock,
+              mapper);
+      Session session =
+          new Session(
+              stores,
+              calls,
+              refreshCookieName,
               graceWindowNanos,
               refreshAheadMillis,
               refreshTimeoutMillis,
-              refreshCookieName,
-              tokenStore != null ? tokenStore : TokenStore.inMemory(),
-              cookieStore != null ? cookieStore : CookieStore.inMemory(),
               listener,
-              clock);
-      return new TokenPairAuth(session);
+              clock,
+              mapper,
+              TokenRefresher.newRefreshExecutor());
+      AuthPolicy policy =
+          new AuthPolicy(
+              baseUrl, logoutUrl, expiredStatusCodes, refreshAheadMillis, session, clock);
+      return new TokenPairAuth(baseUrl, session, policy);
     }
 
     private HttpUrl resolve(String path, String name) {

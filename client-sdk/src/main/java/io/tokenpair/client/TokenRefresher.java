@@ -10,27 +10,22 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs at most one token refresh at a time and shares its outcome with every caller that asks while
  * it runs (single flight), then reuses the fresh token for a short grace window so that a burst of
  * late failures does not refresh again.
  *
- * <p>This is the Java counterpart of the axios {@code TokenRefresher}: {@code tryRefresh()} returns
- * the running refresh's token when one is in flight, the last token when it was obtained less than
- * the grace window ago, and otherwise starts a new refresh. It knows nothing about HTTP, so it
- * works with any client: give it a {@link RefreshFunction} that obtains a new access token. {@link
- * TokenPairAuth} uses one internally.
+ * <p>{@link #tryRefresh(String)} returns the running refresh's token when one is in flight; else
+ * the last token, when it was obtained less than the grace window ago and is not the token that
+ * just failed; else it starts a new refresh. It knows nothing about HTTP, so it works with any
+ * client: give it a {@link RefreshFunction} that obtains a new access token. {@link TokenPairAuth}
+ * uses one internally.
  *
- * <p>Two improvements over the original:
- *
- * <ul>
- *   <li>The refresh function runs on a dedicated thread, never on a caller's. A caller that is
- *       interrupted while it waits stops waiting, but the refresh finishes and its result is kept
- *       for everyone else.
- *   <li>{@link #tryRefresh(String)} takes the token that just failed. A token from the grace window
- *       that equals it is known to be bad, so a new refresh starts instead of handing it back.
- * </ul>
+ * <p>The refresh function runs on the refresher's own thread, never on a caller's. A caller that is
+ * interrupted, or whose wait times out, stops waiting; the refresh finishes and its result is kept
+ * for everyone else.
  *
  * <p>Callers block until the refresh finishes, fails, or the wait timeout passes. Failures are
  * shared: every waiter gets an {@link IOException} whose cause is the refresh function's exception.
@@ -69,6 +64,9 @@ public final class TokenRefresher {
 
   /** {@link Clock#nanoTime()} when {@link #lastToken} was obtained. Guarded by this. */
   private long lastTokenAtNanos;
+
+  /** The callers waiting for a refresh now. */
+  private final AtomicInteger waiters = new AtomicInteger();
 
   /**
    * Creates a refresher whose callers wait for the refresh without a time limit; bound the refresh
@@ -118,7 +116,7 @@ public final class TokenRefresher {
   }
 
   /**
-   * Same as {@code tryRefresh(null)}: the faithful port of the original.
+   * Same as {@code tryRefresh(null)}: any token from the grace window is handed out.
    *
    * @return the new token, never null.
    * @throws IOException as {@link #tryRefresh(String)}.
@@ -202,7 +200,13 @@ public final class TokenRefresher {
     }
   }
 
+  /** Returns how many callers wait for a refresh now. */
+  int waiters() {
+    return waiters.get();
+  }
+
   private String await(FutureTask<String> task) throws IOException {
+    waiters.incrementAndGet();
     try {
       return awaitTimeoutNanos > 0 ? task.get(awaitTimeoutNanos, TimeUnit.NANOSECONDS) : task.get();
     } catch (InterruptedException e) {
@@ -225,6 +229,8 @@ public final class TokenRefresher {
       // Each waiter gets its own exception: a shared instance would collect everyone's stack traces
       // and suppressions.
       throw new IOException("The token refresh failed.", cause);
+    } finally {
+      waiters.decrementAndGet();
     }
   }
 

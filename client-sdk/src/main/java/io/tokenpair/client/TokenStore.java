@@ -13,7 +13,8 @@ import java.io.IOException;
  *
  * <p>Implementations must be safe for concurrent use. {@code saveAccessToken} is called with a lock
  * held, so it should be quick local storage (memory, a file, Android preferences), never a network
- * call.
+ * call. An unchecked exception from any method is treated as an {@link IOException} of the same
+ * operation and reported to {@link SessionListener#onStorageError}.
  */
 public interface TokenStore {
   /**

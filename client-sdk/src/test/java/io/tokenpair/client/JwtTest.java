@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 final class JwtTest {
   private final ObjectMapper mapper = new ObjectMapper();
 
-  private static String jwt(String payload) {
+  static String jwt(String payload) {
     return ByteString.encodeUtf8("{\"alg\":\"HS256\"}").base64Url()
         + "."
         + ByteString.encodeUtf8(payload).base64Url().replace("=", "")
@@ -17,27 +17,29 @@ final class JwtTest {
   }
 
   @Test
-  void readsExpInMilliseconds() {
-    assertThat(Jwt.expiresAtMillis(jwt("{\"exp\":1700000000}"), mapper))
-        .isEqualTo(1_700_000_000_000L);
+  void readsExpAndIatInMilliseconds() {
+    Jwt jwt = Jwt.parse(jwt("{\"exp\":1700000000,\"iat\":1699999400}"), mapper);
+    assertThat(jwt.expiresAtMillis).isEqualTo(1_700_000_000_000L);
+    assertThat(jwt.issuedAtMillis).isEqualTo(1_699_999_400_000L);
   }
 
   @Test
-  void opaqueOrMalformedTokensHaveNoKnownExpiry() {
-    assertThat(Jwt.expiresAtMillis("opaque-token", mapper)).isEqualTo(Jwt.UNKNOWN_EXPIRY);
-    assertThat(Jwt.expiresAtMillis("a.b", mapper)).isEqualTo(Jwt.UNKNOWN_EXPIRY);
-    assertThat(Jwt.expiresAtMillis("a.b.c.d", mapper)).isEqualTo(Jwt.UNKNOWN_EXPIRY);
-    assertThat(Jwt.expiresAtMillis("x.!!!.y", mapper)).isEqualTo(Jwt.UNKNOWN_EXPIRY);
-    assertThat(Jwt.expiresAtMillis(jwt("not json"), mapper)).isEqualTo(Jwt.UNKNOWN_EXPIRY);
-    assertThat(Jwt.expiresAtMillis(jwt("{\"sub\":\"1\"}"), mapper)).isEqualTo(Jwt.UNKNOWN_EXPIRY);
-    assertThat(Jwt.expiresAtMillis(jwt("{\"exp\":\"soon\"}"), mapper))
-        .isEqualTo(Jwt.UNKNOWN_EXPIRY);
+  void opaqueOrMalformedTokensHaveNoKnownTimes() {
+    assertThat(Jwt.parse("opaque-token", mapper)).isSameAs(Jwt.OPAQUE);
+    assertThat(Jwt.parse("a.b", mapper)).isSameAs(Jwt.OPAQUE);
+    assertThat(Jwt.parse("a.b.c.d", mapper)).isSameAs(Jwt.OPAQUE);
+    assertThat(Jwt.parse("x.!!!.y", mapper)).isSameAs(Jwt.OPAQUE);
+    assertThat(Jwt.parse(jwt("not json"), mapper)).isSameAs(Jwt.OPAQUE);
+    Jwt noTimes = Jwt.parse(jwt("{\"sub\":\"1\"}"), mapper);
+    assertThat(noTimes.expiresAtMillis).isEqualTo(Jwt.UNKNOWN);
+    assertThat(noTimes.issuedAtMillis).isEqualTo(Jwt.UNKNOWN);
+    assertThat(Jwt.parse(jwt("{\"exp\":\"soon\"}"), mapper).expiresAtMillis).isEqualTo(Jwt.UNKNOWN);
   }
 
   @Test
   void tokenIsDueForRefreshOnlyInsideTheMargin() {
     String token = jwt("{\"exp\":1000}"); // 1,000,000 ms.
-    TokenState state = TokenState.of(token, 0, mapper);
+    TokenState state = TokenState.received(token, 0, mapper);
     assertThat(state.expiresSoon(969_999, 30_000)).isFalse();
     assertThat(state.expiresSoon(970_000, 30_000)).isTrue();
     assertThat(state.expiresSoon(1_060_000, 30_000)).isTrue(); // Already expired: still due.
@@ -45,7 +47,25 @@ final class JwtTest {
 
   @Test
   void tokenExpiredOnArrivalIsLeftToTheServer() {
-    TokenState state = TokenState.of(jwt("{\"exp\":1000}"), 2_000_000, mapper);
+    TokenState state = TokenState.received(jwt("{\"exp\":1000}"), 2_000_000, mapper);
     assertThat(state.expiresSoon(2_000_000, 30_000)).isFalse();
+  }
+
+  @Test
+  void lifetimeComesFromIatNotFromArrival() {
+    // 600 s token, received 590 s into its life: 10 s left, due with a 30 s margin.
+    TokenState old = TokenState.received(jwt("{\"iat\":1000,\"exp\":1600}"), 1_590_000, mapper);
+    assertThat(old.expiresSoon(1_590_000, 30_000)).isTrue();
+    // Without iat the same arrival would count a 10 s lifetime and wait for its last 5 s.
+    TokenState noIat = TokenState.received(jwt("{\"exp\":1600}"), 1_590_000, mapper);
+    assertThat(noIat.expiresSoon(1_590_000, 30_000)).isFalse();
+  }
+
+  @Test
+  void storedTokenWithoutIatIsDueOnceExpiredOrInsideTheMargin() {
+    TokenState stored = TokenState.loaded(jwt("{\"exp\":1000}"), mapper);
+    assertThat(stored.expiresSoon(900_000, 30_000)).isFalse();
+    assertThat(stored.expiresSoon(970_000, 30_000)).isTrue();
+    assertThat(stored.expiresSoon(5_000_000, 30_000)).isTrue();
   }
 }

@@ -19,7 +19,9 @@ final class SessionCookieJarTest {
   private final FakeClock clock = new FakeClock();
   private final RecordingStore store = new RecordingStore();
   private final RecordingListener listener = new RecordingListener();
-  private final SessionCookieJar jar = new SessionCookieJar(store, clock, listener);
+  private final SessionCookieJar jar =
+      new SessionCookieJar(
+          new Stores(TokenStore.inMemory(), store, null), clock, listener, Runnable::run);
 
   private void receive(HttpUrl url, String... setCookies) {
     List<Cookie> cookies = new ArrayList<>();
@@ -82,7 +84,7 @@ final class SessionCookieJarTest {
     receive(AUTH, "rt=r1; Path=/auth; Max-Age=60", "other=o; Path=/auth; Max-Age=600");
     clock.advance(61, TimeUnit.SECONDS);
     assertThat(sentTo(AUTH)).containsExactly("other=o");
-    assertThat(jar.has("rt", AUTH)).isFalse();
+    assertThat(jar.has("rt", AUTH, new Events(listener))).isFalse();
     receive(AUTH, "third=t; Path=/auth");
     assertThat(store.saved).extracting(Cookie::name).containsExactly("other", "third");
   }
@@ -109,7 +111,7 @@ final class SessionCookieJarTest {
     staging.saveFromResponse(
         AUTH, Collections.singletonList(Cookie.parse(AUTH, "rt=r2; Path=/auth")));
     assertThat(sentTo(AUTH)).containsExactly("rt=r1");
-    jar.commit(staging);
+    jar.commit(staging, new Events(listener));
     assertThat(sentTo(AUTH)).containsExactly("rt=r2");
     assertThat(store.saved).extracting(Cookie::value).containsExactly("r2");
   }
@@ -143,7 +145,7 @@ final class SessionCookieJarTest {
   @Test
   void removeDeletesOnlyTheNamedCookieForTheUrl() throws IOException {
     receive(AUTH, "rt=r1; Path=/auth", "other=o; Path=/auth");
-    jar.remove("rt", AUTH);
+    jar.remove("rt", AUTH, new Events(listener));
     assertThat(sentTo(AUTH)).containsExactly("other=o");
   }
 

@@ -75,7 +75,7 @@ final class TokenRefresherTest {
                 return refresher.tryRefresh("old");
               }));
     }
-    Waiters.awaitRefreshWaiters(n);
+    Waiters.awaitRefreshWaiters(refresher, n);
     release.countDown();
     for (Future<String> result : results) assertThat(result.get()).isEqualTo("shared");
     assertThat(calls).hasValue(1);
@@ -95,7 +95,7 @@ final class TokenRefresherTest {
     Future<?> first = callers.submit(() -> refresher.tryRefresh());
     while (!refresher.isRefreshing()) Thread.yield();
     Future<?> second = callers.submit(() -> refresher.tryRefresh());
-    Waiters.awaitRefreshWaiters(2);
+    Waiters.awaitRefreshWaiters(refresher, 2);
     release.countDown();
     List<Throwable> thrown = new ArrayList<>();
     for (Future<?> future : new Future<?>[] {first, second}) {

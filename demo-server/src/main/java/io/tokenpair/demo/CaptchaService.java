@@ -44,12 +44,6 @@ public final class CaptchaService {
     {"01110", "10001", "10001", "01111", "00001", "00010", "01100"},
   };
 
-  static {
-    if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true");
-    }
-  }
-
   /** A new captcha: its id, the PNG as a data URL, and the answer (shown only in reveal mode). */
   public record Challenge(String id, String imageDataUrl, String answer) {
     @Override

@@ -9,15 +9,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Turns command-line flags and environment variables into a {@link DemoConfig}. Every flag {@code
- * --some-name} can also be given as the environment variable {@code TOKENPAIR_SOME_NAME}; a flag
- * wins over its variable. Repeatable flags take a comma-separated list in their variable. The HMAC
- * secrets come only from {@code JWT_SECRET} and {@code JWT_REFRESH_SECRET}.
+ * Turns command-line flags and environment variables into a {@link DemoConfig.Builder}. Every flag
+ * {@code --some-name} can also be given as the environment variable {@code TOKENPAIR_SOME_NAME}; a
+ * flag wins over its variable. Repeatable flags take a comma-separated list in their variable. The
+ * HMAC secrets come only from {@code JWT_SECRET} and {@code JWT_REFRESH_SECRET}.
  *
- * <p>Parsing never exits the JVM: it throws {@link ConfigException} and {@link Main} turns that
+ * <p>This class checks the syntax only (a number, a duration, one of the allowed words, both
+ * secrets or neither); {@link DemoConfig.Builder#build()} checks the rules (ranges, lengths, an
+ * origin's form). Both throw {@link ConfigException}, never exit the JVM: {@link Main} turns it
  * into exit code 2. This class is thread-safe.
  */
 public final class ConfigParser {
@@ -26,9 +29,7 @@ public final class ConfigParser {
   static final String USAGE =
       """
       Usage: java -jar demo-server.jar [flags]
-             java -jar demo-server.jar --walkthrough
-                 runs a scripted client-sdk session against an in-process server, prints its
-                 timeline and exits (0 when every step behaved as expected)
+      (the scripted client-sdk walkthrough is a jar of its own: java -jar walkthrough.jar)
 
         --port N                 port to listen on (8080; 0 picks a free one)
         --host H                 address to bind (127.0.0.1)
@@ -80,9 +81,10 @@ public final class ConfigParser {
   }
 
   /**
-   * Parses {@code args} and {@code env} (usually {@link System#getenv()}).
+   * Parses {@code args} and {@code env} (usually {@link System#getenv()}) into a builder whose
+   * {@link DemoConfig.Builder#build()} checks the rules.
    *
-   * @throws ConfigException with a message naming the offending flag or variable
+   * @throws ConfigException for bad syntax, with a message naming the flag or variable
    * @throws HelpRequested for {@code --help} or {@code -h}
    */
   public static DemoConfig.Builder parse(String[] args, Map<String, String> env) {
@@ -141,38 +143,30 @@ public final class ConfigParser {
     return b;
   }
 
+  /** Sets {@code flag} from {@code value}; only the syntax is checked here, the rules by build. */
   private static void apply(DemoConfig.Builder b, String flag, String value) {
     switch (flag) {
-      case "port" -> b.port(parsePort(value));
-      case "host" -> {
-        if (value.isBlank()) throw new ConfigException("Flag --host needs a non-empty value.");
-        b.host(value);
-      }
-      case "access-ttl" -> b.accessTtl(positive(flag, parseDuration(flag, value)));
-      case "refresh-ttl" -> b.refreshTtl(positive(flag, parseDuration(flag, value)));
+      case "port" -> b.port(parseInt(value, DemoConfig::badPort));
+      case "host" -> b.host(value);
+      case "access-ttl" -> b.accessTtl(parseDuration(flag, value));
+      case "refresh-ttl" -> b.refreshTtl(parseDuration(flag, value));
       case "rotation-grace" -> b.rotationGrace(parseDuration(flag, value));
       case "captcha" -> b.captcha(parseEnum(flag, value, CaptchaMode.class));
       case "secure-cookie" -> b.secureCookie(parseEnum(flag, value, SecureCookie.class));
-      case "expired-status" -> {
-        if (!value.equals("401") && !value.equals("419")) {
-          throw new ConfigException(
-              "Flag --expired-status must be 401 or 419, got '" + value + "'.");
-        }
-        b.expiredStatus(Integer.parseInt(value));
-      }
+      case "expired-status" -> b.expiredStatus(parseInt(value, DemoConfig::badExpiredStatus));
       case "user" -> {
+        // name:password, split at the first colon; a missing part is refused by the rules.
         var colon = value.indexOf(':');
-        if (colon <= 0 || colon == value.length() - 1) {
-          throw new ConfigException("Flag --user must look like name:password.");
-        }
-        b.user(value.substring(0, colon), value.substring(colon + 1));
+        var name = colon < 0 ? value : value.substring(0, colon);
+        b.user(name, colon < 0 ? "" : value.substring(colon + 1));
       }
-      case "cors-origin" -> b.corsOrigin(parseOrigin(value));
+      case "cors-origin" -> b.corsOrigin(value.strip());
       case "store" -> b.store(StoreSpec.parse(value));
       default -> throw unknownFlag(flag);
     }
   }
 
+  /** Both secrets or neither; their length and difference are rules of {@link DemoConfig}. */
   private static void applySecrets(DemoConfig.Builder b, Map<String, String> env) {
     var access = env.get("JWT_SECRET");
     var refresh = env.get("JWT_REFRESH_SECRET");
@@ -181,18 +175,7 @@ public final class ConfigParser {
       throw new ConfigException(
           "Set both JWT_SECRET and JWT_REFRESH_SECRET, or neither (random secrets per start).");
     }
-    var a = access.getBytes(StandardCharsets.UTF_8);
-    var r = refresh.getBytes(StandardCharsets.UTF_8);
-    if (a.length < DemoConfig.MIN_SECRET_BYTES) {
-      throw new ConfigException("JWT_SECRET must be at least 32 bytes long.");
-    }
-    if (r.length < DemoConfig.MIN_SECRET_BYTES) {
-      throw new ConfigException("JWT_REFRESH_SECRET must be at least 32 bytes long.");
-    }
-    if (access.equals(refresh)) {
-      throw new ConfigException("JWT_SECRET and JWT_REFRESH_SECRET must be different.");
-    }
-    b.secrets(a, r);
+    b.secrets(access.getBytes(StandardCharsets.UTF_8), refresh.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Parses {@code 500ms}, {@code 3s}, {@code 15m}, {@code 2h} or {@code 15d}. */
@@ -213,19 +196,12 @@ public final class ConfigParser {
     };
   }
 
-  private static Duration positive(String flag, Duration d) {
-    if (d.isZero()) throw new ConfigException("Flag --" + flag + " must be longer than zero.");
-    return d;
-  }
-
-  private static int parsePort(String value) {
+  private static int parseInt(String value, Function<String, ConfigException> notANumber) {
     try {
-      int port = Integer.parseInt(value.strip());
-      if (port >= 0 && port <= 65_535) return port;
-    } catch (NumberFormatException ignored) {
-      // fall through to the message below
+      return Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      throw notANumber.apply(value);
     }
-    throw new ConfigException("Flag --port needs a number from 0 to 65535, got '" + value + "'.");
   }
 
   private static <E extends Enum<E>> E parseEnum(String flag, String value, Class<E> type) {
@@ -246,35 +222,9 @@ public final class ConfigParser {
             + "'.");
   }
 
-  private static String parseOrigin(String value) {
-    var origin = value.strip();
-    if (!origin.matches("https?://[^/\\s]+") || origin.equals("null")) {
-      throw new ConfigException(
-          "Flag --cors-origin needs an origin like http://localhost:5173 (scheme://host[:port],"
-              + " no path), got '"
-              + value
-              + "'.");
-    }
-    return origin;
-  }
-
   private static ConfigException unknownFlag(String name) {
     return new ConfigException("Unknown flag --" + name + ". Run with --help to list the flags.");
   }
-
-  /**
-   * Returns true if {@code args} ask for the {@link Walkthrough}: {@code --walkthrough}, alone.
-   *
-   * @throws ConfigException if {@code --walkthrough} comes with other arguments
-   */
-  static boolean walkthrough(String[] args) {
-    if (!List.of(args).contains(WALKTHROUGH)) return false;
-    if (args.length > 1)
-      throw new ConfigException("Flag " + WALKTHROUGH + " takes no other flags.");
-    return true;
-  }
-
-  static final String WALKTHROUGH = "--walkthrough";
 
   static String envName(String flag) {
     return "TOKENPAIR_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');

@@ -4,40 +4,26 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Immutable configuration of a {@link DemoServer}. Build one with {@link #builder()}; {@link
- * ConfigParser} builds one from command-line flags and environment variables.
+ * ConfigParser} fills a builder from command-line flags and environment variables.
+ *
+ * <p>{@link Builder#build()} is the one place that checks the rules: each broken rule is a {@link
+ * ConfigException} naming the flag or variable a user sets it with (for example {@code Flag
+ * --access-ttl must be longer than zero.}), whether the value came from the command line or from
+ * code. Two configurations are equal only if they are the same object.
  *
  * <p>{@link #toString()} never prints secrets or passwords. This class is thread-safe.
  */
-public record DemoConfig(
-    String host,
-    int port,
-    Duration accessTtl,
-    Duration refreshTtl,
-    CaptchaMode captcha,
-    int expiredStatus,
-    Duration rotationGrace,
-    Map<String, String> users,
-    List<String> corsOrigins,
-    SecureCookie secureCookie,
-    byte[] accessSecret,
-    byte[] refreshSecret,
-    boolean secretsGenerated,
-    int passwordIterations,
-    int maxFailuresPerAccount,
-    int maxFailuresPerIp,
-    Duration throttleWindow,
-    int threads,
-    StoreSpec store,
-    Duration purgeInterval,
-    Clock clock) {
-
+public final class DemoConfig {
   /** OWASP's recommendation for PBKDF2WithHmacSHA256 (Password Storage Cheat Sheet). */
   public static final int DEFAULT_PASSWORD_ITERATIONS = 600_000;
 
@@ -46,6 +32,8 @@ public record DemoConfig(
 
   /** Minimum length of each HMAC secret in bytes (RFC 8725 §3.5 for HS256). */
   public static final int MIN_SECRET_BYTES = 32;
+
+  private static final Pattern ORIGIN = Pattern.compile("https?://[^/\\s]+");
 
   /** Whether the login requires a captcha, and whether the captcha endpoint reveals its answer. */
   public enum CaptchaMode {
@@ -62,89 +50,157 @@ public record DemoConfig(
     FALSE
   }
 
-  public DemoConfig {
-    Objects.requireNonNull(host, "host == null");
-    Objects.requireNonNull(accessTtl, "accessTtl == null");
-    Objects.requireNonNull(refreshTtl, "refreshTtl == null");
-    Objects.requireNonNull(captcha, "captcha == null");
-    Objects.requireNonNull(rotationGrace, "rotationGrace == null");
-    Objects.requireNonNull(secureCookie, "secureCookie == null");
-    Objects.requireNonNull(accessSecret, "accessSecret == null");
-    Objects.requireNonNull(refreshSecret, "refreshSecret == null");
-    Objects.requireNonNull(throttleWindow, "throttleWindow == null");
-    Objects.requireNonNull(clock, "clock == null");
-    Objects.requireNonNull(store, "store == null");
-    Objects.requireNonNull(purgeInterval, "purgeInterval == null");
-    if (port < 0 || port > 65_535) throw new IllegalArgumentException("port out of range: " + port);
-    if (accessTtl.isNegative() || accessTtl.isZero()) {
-      throw new IllegalArgumentException("accessTtl must be positive.");
-    }
-    if (refreshTtl.isNegative() || refreshTtl.isZero()) {
-      throw new IllegalArgumentException("refreshTtl must be positive.");
-    }
-    if (rotationGrace.isNegative()) {
-      throw new IllegalArgumentException("rotationGrace must not be negative.");
-    }
-    if (expiredStatus != 401 && expiredStatus != 419) {
-      throw new IllegalArgumentException("expiredStatus must be 401 or 419.");
-    }
-    if (users.isEmpty()) throw new IllegalArgumentException("at least one user is required.");
-    if (accessSecret.length < MIN_SECRET_BYTES || refreshSecret.length < MIN_SECRET_BYTES) {
-      throw new IllegalArgumentException("secrets must be at least 32 bytes.");
-    }
-    if (java.util.Arrays.equals(accessSecret, refreshSecret)) {
-      throw new IllegalArgumentException("the access and refresh secrets must differ.");
-    }
-    if (passwordIterations < 1) throw new IllegalArgumentException("passwordIterations < 1");
-    if (threads < 1) throw new IllegalArgumentException("threads < 1");
-    if (purgeInterval.isNegative()) {
-      throw new IllegalArgumentException("purgeInterval must not be negative.");
-    }
-    users = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(users));
-    corsOrigins = List.copyOf(corsOrigins);
-    accessSecret = accessSecret.clone();
-    refreshSecret = refreshSecret.clone();
-  }
+  private final String host;
+  private final int port;
+  private final Duration accessTtl;
+  private final Duration refreshTtl;
+  private final CaptchaMode captcha;
+  private final int expiredStatus;
+  private final Duration rotationGrace;
+  private final Map<String, String> users;
+  private final List<String> corsOrigins;
+  private final SecureCookie secureCookie;
+  private final byte[] accessSecret;
+  private final byte[] refreshSecret;
+  private final boolean secretsGenerated;
+  private final int passwordIterations;
+  private final int maxFailuresPerAccount;
+  private final int maxFailuresPerIp;
+  private final Duration throttleWindow;
+  private final int threads;
+  private final StoreSpec store;
+  private final Duration purgeInterval;
+  private final Clock clock;
 
-  @Override
-  public byte[] accessSecret() {
-    return accessSecret.clone();
-  }
-
-  @Override
-  public byte[] refreshSecret() {
-    return refreshSecret.clone();
+  /** Takes {@code b}'s values, which {@link Builder#build()} has checked; draws missing secrets. */
+  private DemoConfig(Builder b) {
+    host = b.host;
+    port = b.port;
+    accessTtl = b.accessTtl;
+    refreshTtl = b.refreshTtl;
+    captcha = b.captcha;
+    expiredStatus = b.expiredStatus;
+    rotationGrace = b.rotationGrace;
+    users =
+        Collections.unmodifiableMap(
+            new LinkedHashMap<>(
+                b.users.isEmpty() ? Map.of(DEFAULT_USER, DEFAULT_PASSWORD) : b.users));
+    corsOrigins = List.copyOf(b.corsOrigins);
+    secureCookie = b.secureCookie;
+    secretsGenerated = b.accessSecret == null;
+    var random = secretsGenerated ? new SecureRandom() : null;
+    accessSecret = secretsGenerated ? randomSecret(random) : b.accessSecret.clone();
+    refreshSecret = secretsGenerated ? randomSecret(random) : b.refreshSecret.clone();
+    passwordIterations = b.passwordIterations;
+    maxFailuresPerAccount = b.maxFailuresPerAccount;
+    maxFailuresPerIp = b.maxFailuresPerIp;
+    throttleWindow = b.throttleWindow;
+    threads = b.threads;
+    store = b.store;
+    purgeInterval = b.purgeInterval;
+    clock = b.clock;
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Returns a builder initialised with this configuration. */
-  public Builder toBuilder() {
-    var b = new Builder();
-    b.host = host;
-    b.port = port;
-    b.accessTtl = accessTtl;
-    b.refreshTtl = refreshTtl;
-    b.captcha = captcha;
-    b.expiredStatus = expiredStatus;
-    b.rotationGrace = rotationGrace;
-    b.users = new LinkedHashMap<>(users);
-    b.corsOrigins = new ArrayList<>(corsOrigins);
-    b.secureCookie = secureCookie;
-    b.accessSecret = accessSecret.clone();
-    b.refreshSecret = refreshSecret.clone();
-    b.secretsGenerated = secretsGenerated;
-    b.passwordIterations = passwordIterations;
-    b.maxFailuresPerAccount = maxFailuresPerAccount;
-    b.maxFailuresPerIp = maxFailuresPerIp;
-    b.throttleWindow = throttleWindow;
-    b.threads = threads;
-    b.store = store;
-    b.purgeInterval = purgeInterval;
-    b.clock = clock;
-    return b;
+  /** The address to bind; never blank. */
+  public String host() {
+    return host;
+  }
+
+  /** The port to listen on, 0 to 65535; 0 picks a free one. */
+  public int port() {
+    return port;
+  }
+
+  /** The lifetime of an access token; positive. */
+  public Duration accessTtl() {
+    return accessTtl;
+  }
+
+  /** The absolute lifetime of a refresh token family; positive. */
+  public Duration refreshTtl() {
+    return refreshTtl;
+  }
+
+  public CaptchaMode captcha() {
+    return captcha;
+  }
+
+  /** The status of a call with an expired access token: 401 or 419. */
+  public int expiredStatus() {
+    return expiredStatus;
+  }
+
+  /** How long a just-rotated refresh token may be presented again; zero or more. */
+  public Duration rotationGrace() {
+    return rotationGrace;
+  }
+
+  /** Each user's password by name, in the order given; never empty, unmodifiable. */
+  public Map<String, String> users() {
+    return users;
+  }
+
+  /** The origins allowed to call with credentials; unmodifiable. */
+  public List<String> corsOrigins() {
+    return corsOrigins;
+  }
+
+  public SecureCookie secureCookie() {
+    return secureCookie;
+  }
+
+  /** A copy of the access tokens' HMAC key: at least {@link #MIN_SECRET_BYTES} bytes. */
+  public byte[] accessSecret() {
+    return accessSecret.clone();
+  }
+
+  /** A copy of the refresh tokens' HMAC key, different from {@link #accessSecret()}. */
+  public byte[] refreshSecret() {
+    return refreshSecret.clone();
+  }
+
+  /**
+   * True if both secrets were drawn at random by {@link Builder#build()}: they end with the run.
+   */
+  public boolean secretsGenerated() {
+    return secretsGenerated;
+  }
+
+  public int passwordIterations() {
+    return passwordIterations;
+  }
+
+  public int maxFailuresPerAccount() {
+    return maxFailuresPerAccount;
+  }
+
+  public int maxFailuresPerIp() {
+    return maxFailuresPerIp;
+  }
+
+  public Duration throttleWindow() {
+    return throttleWindow;
+  }
+
+  public int threads() {
+    return threads;
+  }
+
+  public StoreSpec store() {
+    return store;
+  }
+
+  /** How often expired and revoked sessions are deleted; zero never. */
+  public Duration purgeInterval() {
+    return purgeInterval;
+  }
+
+  public Clock clock() {
+    return clock;
   }
 
   @Override
@@ -180,17 +236,26 @@ public record DemoConfig(
         + "]";
   }
 
-  @Override
-  public boolean equals(Object o) {
-    return this == o;
+  private static byte[] randomSecret(SecureRandom random) {
+    var secret = new byte[MIN_SECRET_BYTES];
+    random.nextBytes(secret);
+    return secret;
   }
 
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(this);
+  /** The rule for {@code --port}, also used by the parser for a value that is not a number. */
+  static ConfigException badPort(String value) {
+    return new ConfigException("Flag --port needs a number from 0 to 65535, got '" + value + "'.");
   }
 
-  /** Builds a {@link DemoConfig}; defaults match the command line's. Not thread-safe. */
+  /** The rule for {@code --expired-status}, also used by the parser for a non-number. */
+  static ConfigException badExpiredStatus(String value) {
+    return new ConfigException("Flag --expired-status must be 401 or 419, got '" + value + "'.");
+  }
+
+  /**
+   * Builds a {@link DemoConfig}; defaults match the command line's. Setters only record values:
+   * {@link #build()} checks them all. Not thread-safe.
+   */
   public static final class Builder {
     private String host = "127.0.0.1";
     private int port = 8080;
@@ -199,12 +264,11 @@ public record DemoConfig(
     private CaptchaMode captcha = CaptchaMode.ON;
     private int expiredStatus = 401;
     private Duration rotationGrace = Duration.ZERO;
-    private Map<String, String> users = new LinkedHashMap<>();
-    private List<String> corsOrigins = new ArrayList<>();
+    private final Map<String, String> users = new LinkedHashMap<>();
+    private final List<String> corsOrigins = new ArrayList<>();
     private SecureCookie secureCookie = SecureCookie.AUTO;
     private byte[] accessSecret;
     private byte[] refreshSecret;
-    private boolean secretsGenerated;
     private int passwordIterations = DEFAULT_PASSWORD_ITERATIONS;
     private int maxFailuresPerAccount = 5;
     private int maxFailuresPerIp = 20;
@@ -217,7 +281,7 @@ public record DemoConfig(
     private Builder() {}
 
     public Builder host(String host) {
-      this.host = host;
+      this.host = Objects.requireNonNull(host, "host == null");
       return this;
     }
 
@@ -227,17 +291,17 @@ public record DemoConfig(
     }
 
     public Builder accessTtl(Duration accessTtl) {
-      this.accessTtl = accessTtl;
+      this.accessTtl = Objects.requireNonNull(accessTtl, "accessTtl == null");
       return this;
     }
 
     public Builder refreshTtl(Duration refreshTtl) {
-      this.refreshTtl = refreshTtl;
+      this.refreshTtl = Objects.requireNonNull(refreshTtl, "refreshTtl == null");
       return this;
     }
 
     public Builder captcha(CaptchaMode captcha) {
-      this.captcha = captcha;
+      this.captcha = Objects.requireNonNull(captcha, "captcha == null");
       return this;
     }
 
@@ -247,31 +311,33 @@ public record DemoConfig(
     }
 
     public Builder rotationGrace(Duration rotationGrace) {
-      this.rotationGrace = rotationGrace;
+      this.rotationGrace = Objects.requireNonNull(rotationGrace, "rotationGrace == null");
       return this;
     }
 
     /** Adds a user; the first call replaces the built-in demo user. */
     public Builder user(String name, String password) {
-      users.put(Objects.requireNonNull(name, "name == null"), password);
+      users.put(
+          Objects.requireNonNull(name, "name == null"),
+          Objects.requireNonNull(password, "password == null"));
       return this;
     }
 
+    /** Adds an origin such as {@code http://localhost:5173} (scheme, host, port; no path). */
     public Builder corsOrigin(String origin) {
       corsOrigins.add(Objects.requireNonNull(origin, "origin == null"));
       return this;
     }
 
     public Builder secureCookie(SecureCookie secureCookie) {
-      this.secureCookie = secureCookie;
+      this.secureCookie = Objects.requireNonNull(secureCookie, "secureCookie == null");
       return this;
     }
 
     /** Sets both HMAC secrets; without this call, {@link #build()} draws random ones. */
     public Builder secrets(byte[] accessSecret, byte[] refreshSecret) {
-      this.accessSecret = accessSecret.clone();
-      this.refreshSecret = refreshSecret.clone();
-      this.secretsGenerated = false;
+      this.accessSecret = Objects.requireNonNull(accessSecret, "accessSecret == null").clone();
+      this.refreshSecret = Objects.requireNonNull(refreshSecret, "refreshSecret == null").clone();
       return this;
     }
 
@@ -291,7 +357,7 @@ public record DemoConfig(
     }
 
     public Builder throttleWindow(Duration throttleWindow) {
-      this.throttleWindow = throttleWindow;
+      this.throttleWindow = Objects.requireNonNull(throttleWindow, "throttleWindow == null");
       return this;
     }
 
@@ -302,55 +368,83 @@ public record DemoConfig(
 
     /** Where sessions live; {@link StoreSpec#MEMORY} by default. */
     public Builder store(StoreSpec store) {
-      this.store = store;
+      this.store = Objects.requireNonNull(store, "store == null");
       return this;
     }
 
     /** How often expired and revoked sessions are deleted (10 minutes); zero never. */
     public Builder purgeInterval(Duration purgeInterval) {
-      this.purgeInterval = purgeInterval;
+      this.purgeInterval = Objects.requireNonNull(purgeInterval, "purgeInterval == null");
       return this;
     }
 
     public Builder clock(Clock clock) {
-      this.clock = clock;
+      this.clock = Objects.requireNonNull(clock, "clock == null");
       return this;
     }
 
+    /**
+     * Checks every rule and returns the configuration; draws random secrets if none were set.
+     *
+     * @throws ConfigException for the first broken rule, naming its flag or variable
+     */
     public DemoConfig build() {
-      var effectiveUsers = users.isEmpty() ? Map.of(DEFAULT_USER, DEFAULT_PASSWORD) : users;
-      var generated = accessSecret == null || refreshSecret == null;
-      var random = new SecureRandom();
-      var at = generated ? randomSecret(random) : accessSecret;
-      var rt = generated ? randomSecret(random) : refreshSecret;
-      return new DemoConfig(
-          host,
-          port,
-          accessTtl,
-          refreshTtl,
-          captcha,
-          expiredStatus,
-          rotationGrace,
-          effectiveUsers,
-          corsOrigins,
-          secureCookie,
-          at,
-          rt,
-          generated || secretsGenerated,
-          passwordIterations,
-          maxFailuresPerAccount,
-          maxFailuresPerIp,
-          throttleWindow,
-          threads,
-          store,
-          purgeInterval,
-          clock);
+      if (host.isBlank()) throw new ConfigException("Flag --host needs a non-empty value.");
+      if (port < 0 || port > 65_535) throw badPort(String.valueOf(port));
+      requirePositive("access-ttl", accessTtl);
+      requirePositive("refresh-ttl", refreshTtl);
+      if (rotationGrace.isNegative()) {
+        throw new ConfigException("Flag --rotation-grace must not be negative.");
+      }
+      if (expiredStatus != 401 && expiredStatus != 419) {
+        throw badExpiredStatus(String.valueOf(expiredStatus));
+      }
+      for (var user : users.entrySet()) {
+        if (user.getKey().isEmpty() || user.getValue().isEmpty()) {
+          throw new ConfigException("Flag --user must look like name:password.");
+        }
+      }
+      for (var origin : corsOrigins) {
+        if (!ORIGIN.matcher(origin).matches()) {
+          throw new ConfigException(
+              "Flag --cors-origin needs an origin like http://localhost:5173 (scheme://host[:port],"
+                  + " no path), got '"
+                  + origin
+                  + "'.");
+        }
+      }
+      if (accessSecret != null) {
+        if (accessSecret.length < MIN_SECRET_BYTES) {
+          throw new ConfigException("JWT_SECRET must be at least 32 bytes long.");
+        }
+        if (refreshSecret.length < MIN_SECRET_BYTES) {
+          throw new ConfigException("JWT_REFRESH_SECRET must be at least 32 bytes long.");
+        }
+        if (Arrays.equals(accessSecret, refreshSecret)) {
+          throw new ConfigException("JWT_SECRET and JWT_REFRESH_SECRET must be different.");
+        }
+      }
+      requireAtLeastOne("passwordIterations", passwordIterations);
+      requireAtLeastOne("maxFailuresPerAccount", maxFailuresPerAccount);
+      requireAtLeastOne("maxFailuresPerIp", maxFailuresPerIp);
+      requireAtLeastOne("threads", threads);
+      if (throttleWindow.isNegative() || throttleWindow.isZero()) {
+        throw new ConfigException("throttleWindow must be longer than zero.");
+      }
+      if (purgeInterval.isNegative()) {
+        throw new ConfigException("purgeInterval must not be negative.");
+      }
+      return new DemoConfig(this);
     }
 
-    private static byte[] randomSecret(SecureRandom random) {
-      var secret = new byte[MIN_SECRET_BYTES];
-      random.nextBytes(secret);
-      return secret;
+    private static void requirePositive(String flag, Duration duration) {
+      if (duration.isNegative() || duration.isZero()) {
+        throw new ConfigException("Flag --" + flag + " must be longer than zero.");
+      }
+    }
+
+    private static void requireAtLeastOne(String setting, int value) {
+      if (value < 1) throw new ConfigException(setting + " must be at least 1, got " + value + ".");
     }
   }
 }

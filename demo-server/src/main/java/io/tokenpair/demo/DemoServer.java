@@ -22,19 +22,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The demo backend on the JDK's {@code com.sun.net.httpserver}: routing only, the rules live in the
  * services it wires together. Usable in-process: {@code new DemoServer(config).start()}, then
  * {@link #baseUrl()}, then {@link #stop()}. While it runs, a daemon thread purges expired and
- * revoked sessions every {@link DemoConfig#purgeInterval()}.
+ * revoked sessions every {@link DemoConfig#purgeInterval()}. A program that runs one in-process
+ * calls {@link Main#applySystemProperties()} first, as {@link Main} does.
  *
  * <p>Not thread-safe for start and stop; request handling is.
  */
 public final class DemoServer implements AutoCloseable {
-  static {
-    // Without this, keep-alive calls stall ~40 ms on Nagle plus delayed ACK.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-    if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true");
-    }
-  }
-
   private final DemoConfig config;
   private final SessionStore sessions;
   private final Metrics metrics;

@@ -18,18 +18,31 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    applySystemProperties();
     int code = run(args, System.getenv(), System.out, System.err);
     if (code != 0) System.exit(code);
   }
 
+  /**
+   * Sets the JVM-wide system properties a {@link DemoServer} relies on. Call it once, before the
+   * first server starts, in every program that runs one: {@link #main} does.
+   *
+   * <ul>
+   *   <li>{@code sun.net.httpserver.nodelay=true}: the JDK's HTTP server leaves Nagle's algorithm
+   *       on, and keep-alive calls would stall about 40 ms each on Nagle plus delayed ACK.
+   *   <li>{@code java.awt.headless=true}, unless set otherwise: captcha images are drawn without a
+   *       display.
+   * </ul>
+   */
+  public static void applySystemProperties() {
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+  }
+
   /** Starts the server and returns 0, or returns the exit code of a failure after explaining it. */
   static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-    try {
-      if (ConfigParser.walkthrough(args)) return Walkthrough.run(out, err);
-    } catch (ConfigException e) {
-      err.println("demo-server: " + e.getMessage());
-      return 2;
-    }
     DemoConfig config;
     try {
       config = ConfigParser.parse(args, env).build();

@@ -25,7 +25,12 @@ public final class TokenService {
   static final String REFRESH_AUDIENCE = "tokenpair-refresh";
   static final String ACCESS_TYPE = "at+jwt";
   static final String REFRESH_TYPE = "rt+jwt";
-  static final long LEEWAY_SECONDS = 5;
+
+  /**
+   * Clock leeway, in seconds, when checking a token's {@code exp}: it is still accepted that long
+   * after.
+   */
+  public static final long LEEWAY_SECONDS = 5;
 
   private final Algorithm accessKey;
   private final Algorithm refreshKey;

@@ -25,6 +25,11 @@ public final class SdkClocks {
               public long currentTimeMillis() {
                 return wall.millis();
               }
+
+              @Override
+              public boolean readsDateHeaders() {
+                return false; // The JDK's server stamps Date with the real time, not with wall.
+              }
             });
   }
 }

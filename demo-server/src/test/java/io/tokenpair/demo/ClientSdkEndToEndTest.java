@@ -6,6 +6,7 @@ import io.tokenpair.demo.DemoConfig.CaptchaMode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -58,7 +59,7 @@ class ClientSdkEndToEndTest {
     var token = app.login();
 
     assertThat(token).isEqualTo(app.auth.accessToken()).isNotBlank();
-    assertThat(app.cookies.current()).isNotBlank();
+    assertThat(app.rt()).isNotBlank();
     var me = app.get("/api/me");
     assertThat(me.code()).isEqualTo(200);
     assertThat(me.json().at("/data/username").asText()).isEqualTo("demo");
@@ -89,7 +90,7 @@ class ClientSdkEndToEndTest {
     start();
     app = new SdkClient(harness);
     app.login();
-    var rt = app.cookies.current();
+    var rt = app.rt();
     expire();
 
     assertThat(app.status("/api/me")).isEqualTo(200);
@@ -99,7 +100,7 @@ class ClientSdkEndToEndTest {
     assertThat(app.wire(200, "/api/me")).isEqualTo(1);
     assertThat(app.refreshes("ok")).isEqualTo(1);
     assertThat(app.refreshed).hasValue(1);
-    assertThat(app.cookies.current()).isNotEqualTo(rt);
+    assertThat(app.rt()).isNotEqualTo(rt);
   }
 
   @Test
@@ -184,19 +185,21 @@ class ClientSdkEndToEndTest {
   }
 
   @Test
-  void lostRefreshAnswerIsRetriedWithinTheRotationGrace() throws IOException {
+  void refreshAnswerLostBeforeItsHeadersIsRetriedWithinTheRotationGrace() throws IOException {
     start(b -> b.rotationGrace(Duration.ofSeconds(30)));
     app =
         new SdkClient(
-            harness, b -> b.refreshAhead(0, TimeUnit.SECONDS), losingFirstRefreshAnswer());
+            harness,
+            b -> b.refreshAhead(0, TimeUnit.SECONDS),
+            List.of(),
+            List.of(losingFirstRefreshAnswer()));
     app.login();
     expire();
 
-    // The server rotated, the client never heard: a transient failure, the session is kept.
-    assertThat(app.status("/api/me")).isEqualTo(401);
-    assertThat(app.refreshes("ok")).isEqualTo(1);
-    // The retry presents the old rt again, within the grace.
+    // The server rotated, the client never heard; its one retry presents the old rt again,
+    // within the grace, and the call succeeds.
     assertThat(app.status("/api/me")).isEqualTo(200);
+    assertThat(app.refreshes("ok")).isEqualTo(1);
     assertThat(app.refreshes("grace")).isEqualTo(1);
     assertThat(app.refreshes("reuse_detected")).isZero();
     assertThat(app.sessionExpired).hasValue(0);
@@ -207,20 +210,41 @@ class ClientSdkEndToEndTest {
   }
 
   @Test
-  void lostRefreshAnswerWithoutGraceCountsAsReuseAndEndsTheSession() throws IOException {
+  void refreshAnswerLostBeforeItsHeadersWithoutGraceCountsAsReuseAndEndsTheSession()
+      throws IOException {
     start();
+    app =
+        new SdkClient(
+            harness,
+            b -> b.refreshAhead(0, TimeUnit.SECONDS),
+            List.of(),
+            List.of(losingFirstRefreshAnswer()));
+    app.login();
+    expire();
+    // The one retry presents the spent rt: without a grace that is reuse, as the next refresh
+    // would have been anyway.
+    assertThat(app.status("/api/me")).isEqualTo(401);
+    assertThat(app.status("/api/me")).isEqualTo(401);
+
+    assertThat(app.refreshes("ok")).isEqualTo(1);
+    assertThat(app.refreshes("reuse_detected")).isEqualTo(1);
+    assertThat(app.sessionExpired).hasValue(1);
+    assertThat(app.auth.accessToken()).isNull();
+  }
+
+  @Test
+  void refreshAnswerLostAfterItsHeadersIsRetriedWithTheRotatedCookie() throws IOException {
+    start(); // No grace needed: the cookie had arrived.
     app =
         new SdkClient(
             harness, b -> b.refreshAhead(0, TimeUnit.SECONDS), losingFirstRefreshAnswer());
     app.login();
     expire();
-    assertThat(app.status("/api/me")).isEqualTo(401);
 
-    assertThat(app.status("/api/me")).isEqualTo(401);
-
-    assertThat(app.refreshes("reuse_detected")).isEqualTo(1);
-    assertThat(app.sessionExpired).hasValue(1);
-    assertThat(app.auth.accessToken()).isNull();
+    assertThat(app.status("/api/me")).isEqualTo(200);
+    assertThat(app.refreshes("ok")).isEqualTo(2);
+    assertThat(app.refreshes("reuse_detected")).isZero();
+    assertThat(app.sessionExpired).hasValue(0);
   }
 
   @Test
@@ -260,7 +284,7 @@ class ClientSdkEndToEndTest {
     assertThat(app.sessionExpired).hasValue(1);
     assertThat(app.refreshes("rejected")).isEqualTo(1);
     assertThat(app.auth.accessToken()).isNull();
-    assertThat(app.cookies.current()).isNull();
+    assertThat(app.rt()).isNull();
   }
 
   @Test
@@ -268,7 +292,7 @@ class ClientSdkEndToEndTest {
     start();
     app = new SdkClient(harness);
     app.login();
-    var stolen = app.cookies.current();
+    var stolen = app.rt();
     expire();
     assertThat(app.status("/api/me")).isEqualTo(200); // rotates: stolen is now consumed
 

@@ -1,13 +1,19 @@
 package io.tokenpair.demo;
 
+import io.tokenpair.client.CookieStore;
 import io.tokenpair.client.SdkClocks;
 import io.tokenpair.client.SessionListener;
 import io.tokenpair.client.TokenPairAuth;
 import io.tokenpair.demo.DemoConfig.CaptchaMode;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -24,7 +30,7 @@ import okhttp3.Response;
  */
 final class SdkClient implements SessionListener, Interceptor, AutoCloseable {
   final Harness harness;
-  final Walkthrough.RtCookies cookies = new Walkthrough.RtCookies();
+  final CookieStore cookies = CookieStore.inMemory();
   final TokenPairAuth auth;
   final OkHttpClient client;
   final AtomicInteger refreshed = new AtomicInteger();
@@ -37,6 +43,18 @@ final class SdkClient implements SessionListener, Interceptor, AutoCloseable {
    *     refresh calls too
    */
   SdkClient(Harness harness, Consumer<TokenPairAuth.Builder> sdk, Interceptor... interceptors) {
+    this(harness, sdk, List.of(interceptors), List.of());
+  }
+
+  /**
+   * @param network network interceptors, installed before the SDK and after this client's own
+   *     counting one: they see each exchange before OkHttp reads its cookies
+   */
+  SdkClient(
+      Harness harness,
+      Consumer<TokenPairAuth.Builder> sdk,
+      List<Interceptor> interceptors,
+      List<Interceptor> network) {
     this.harness = harness;
     var builder =
         SdkClocks.builder(harness.clock)
@@ -47,7 +65,9 @@ final class SdkClient implements SessionListener, Interceptor, AutoCloseable {
     this.auth = builder.build();
     var http = new OkHttpClient.Builder().retryOnConnectionFailure(false);
     for (var interceptor : interceptors) http.addInterceptor(interceptor);
-    this.client = auth.install(http.addNetworkInterceptor(this)).build();
+    http.addNetworkInterceptor(this);
+    for (var interceptor : network) http.addNetworkInterceptor(interceptor);
+    this.client = auth.install(http).build();
   }
 
   /** A client that refreshes only when a call fails: no refresh ahead. */
@@ -85,7 +105,35 @@ final class SdkClient implements SessionListener, Interceptor, AutoCloseable {
 
   /** GETs {@code path} from {@code n} threads released together; returns their statuses. */
   List<Integer> parallel(String path, int n) throws Exception {
-    return Walkthrough.releasedTogether(n, () -> status(path));
+    return releasedTogether(n, () -> status(path));
+  }
+
+  /** Runs {@code call} on {@code n} threads released together by a barrier; results in order. */
+  static <T> List<T> releasedTogether(int n, Callable<T> call) throws Exception {
+    var barrier = new CyclicBarrier(n);
+    var pool = Executors.newFixedThreadPool(n);
+    try {
+      Callable<T> task =
+          () -> {
+            barrier.await(30, TimeUnit.SECONDS);
+            return call.call();
+          };
+      var results = new ArrayList<T>();
+      for (var future : pool.invokeAll(Collections.nCopies(n, task), 60, TimeUnit.SECONDS)) {
+        results.add(future.get());
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** The {@code rt} cookie value the SDK holds now, or null. */
+  String rt() throws IOException {
+    for (var cookie : cookies.loadCookies()) {
+      if (cookie.name().equals(RefreshCookie.NAME)) return cookie.value();
+    }
+    return null;
   }
 
   /** How many answers with {@code status} for {@code path} went over the wire. */

@@ -1,11 +1,15 @@
-package io.tokenpair.demo;
+package io.tokenpair.walkthrough;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tokenpair.client.CookieStore;
 import io.tokenpair.client.SessionListener;
 import io.tokenpair.client.TokenPairAuth;
+import io.tokenpair.demo.DemoConfig;
 import io.tokenpair.demo.DemoConfig.CaptchaMode;
+import io.tokenpair.demo.DemoServer;
+import io.tokenpair.demo.Main;
+import io.tokenpair.demo.TokenService;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -38,12 +42,12 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * {@code java -jar demo-server.jar --walkthrough}: starts a {@link DemoServer} in-process on a free
- * loopback port with {@link #ACCESS_TTL 3-second} access tokens and {@code --captcha reveal}, then
- * runs a scripted session through the client SDK ({@link TokenPairAuth}) and prints a timeline:
- * login, protected calls, a silent refresh after expiry, {@link #PARALLEL_CALLS} parallel calls
- * sharing one refresh, rotation, a replayed refresh token revoking its family, proactive refresh,
- * and a logout elsewhere that ends the session at the next call.
+ * {@code java -jar walkthrough/target/walkthrough.jar}: starts a {@link DemoServer} in-process on a
+ * free loopback port with {@link #ACCESS_TTL 3-second} access tokens and {@code --captcha reveal},
+ * then runs a scripted session through the client SDK ({@link TokenPairAuth}) and prints a
+ * timeline: login, protected calls, a silent refresh after expiry, {@link #PARALLEL_CALLS} parallel
+ * calls sharing one refresh, rotation, a replayed refresh token revoking its family, proactive
+ * refresh, and a logout elsewhere that ends the session at the next call.
  *
  * <p>Every step checks what happened, with counts read from {@code /metrics} and from the wire (a
  * network interceptor); the first surprise stops the run with exit code 1 and a message on stderr.
@@ -53,7 +57,7 @@ import okhttp3.Response;
  * <p>Time comes from a {@link Time}: real sleeps for the command, a test's clock in tests. Not
  * thread-safe; run each instance once.
  */
-final class Walkthrough {
+public final class Walkthrough {
   static final Duration ACCESS_TTL = Duration.ofSeconds(3);
   static final int PARALLEL_CALLS = 50;
   static final int CALLS_AFTER_REUSE = 10;
@@ -64,6 +68,9 @@ final class Walkthrough {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The name of the server's refresh cookie. */
+  private static final String REFRESH_COOKIE = "rt";
 
   /** Where the walkthrough's time comes from: the wall clock and real sleeps, or a test's. */
   interface Time {
@@ -119,11 +126,24 @@ final class Walkthrough {
     this.passwordIterations = passwordIterations;
   }
 
-  /** Runs the walkthrough in real time and returns the process exit code. */
-  static int run(PrintStream out, PrintStream err) {
-    return new Walkthrough(
-            out, Time.REAL, TokenPairAuth::builder, DemoConfig.DEFAULT_PASSWORD_ITERATIONS)
-        .run(err);
+  /**
+   * Runs the walkthrough in real time (about 30 seconds) with the server's default password
+   * hashing, and exits with 0 when every step behaved as expected, 1 otherwise. Takes no arguments.
+   */
+  public static void main(String[] args) {
+    if (args.length > 0) {
+      System.err.println("Usage: java -jar walkthrough.jar (it takes no arguments)");
+      System.exit(2);
+    }
+    Main.applySystemProperties();
+    var code =
+        new Walkthrough(
+                System.out,
+                Time.REAL,
+                TokenPairAuth::builder,
+                DemoConfig.DEFAULT_PASSWORD_ITERATIONS)
+            .run(System.err);
+    System.exit(code);
   }
 
   /** Runs every step; returns 0, or 1 after explaining on {@code err} which step went wrong. */
@@ -408,11 +428,8 @@ final class Walkthrough {
     return releasedTogether(n, () -> client.status(path));
   }
 
-  /**
-   * Runs {@code call} on {@code n} threads released together, and returns their results in order.
-   * Shared with the end-to-end tests.
-   */
-  static <T> List<T> releasedTogether(int n, java.util.concurrent.Callable<T> call)
+  /** Runs {@code call} on {@code n} threads released together; returns their results in order. */
+  private static <T> List<T> releasedTogether(int n, java.util.concurrent.Callable<T> call)
       throws InterruptedException, ExecutionException, TimeoutException {
     var pool = Executors.newFixedThreadPool(n);
     try {
@@ -581,7 +598,7 @@ final class Walkthrough {
    * The SDK's cookie store, remembering each {@code rt} value it has held so that the timeline can
    * name them ({@code rt#2}) without printing them.
    */
-  static final class RtCookies implements CookieStore {
+  private static final class RtCookies implements CookieStore {
     private final CookieStore delegate = CookieStore.inMemory();
 
     /** Each rt value seen, in order, with its number. Guarded by this. */
@@ -600,7 +617,7 @@ final class Walkthrough {
       delegate.saveCookies(cookies);
       String rt = null;
       for (var cookie : cookies) {
-        if (cookie.name().equals(RefreshCookie.NAME)) rt = cookie.value();
+        if (cookie.name().equals(REFRESH_COOKIE)) rt = cookie.value();
       }
       synchronized (this) {
         current = rt;

@@ -1,0 +1,48 @@
+/**
+ * Silent access-token refresh for OkHttp: {@link io.tokenpair.client.TokenPairAuth} keeps a client
+ * signed in with a short-lived access token and a refresh credential.
+ *
+ * <h2>How a call flows</h2>
+ *
+ * <p>The refresh flow reads top-down in five package-private classes, each with one job:
+ *
+ * <ol>
+ *   <li>{@code AuthPolicy}, the request policy, installed as OkHttp's application interceptor and
+ *       authenticator: which requests get the bearer, when to refresh before sending, and which
+ *       failed requests are replayed, once, with which token.
+ *   <li>{@link io.tokenpair.client.TokenRefresher}: single flight and the grace window, on its own
+ *       thread.
+ *   <li>{@code Session}, the state machine: the current token and the changes that move it
+ *       (refresh, login, logout, a manual token, the end of the session), each stored before it is
+ *       released, ordered by a session epoch and a token epoch.
+ *   <li>{@code AuthCalls}: the refresh, login and logout HTTP calls and the reading of their
+ *       answers, through a copy of the app's client without the SDK's interceptor.
+ *   <li>{@code SessionCookieJar}: the RFC 6265 jar over the app's cookie store, with staging for
+ *       the auth calls' cookies.
+ * </ol>
+ *
+ * <p>{@code Stores} is the one guard around the app's stores and the one place that decides whether
+ * processes share the session (only {@link io.tokenpair.client.TokenPairAuth.Builder#sessionStore
+ * sessionStore}). {@code Events} queues listener calls until every lock is released.
+ *
+ * <h2>Locks</h2>
+ *
+ * <p>Taken only in this order, never the reverse:
+ *
+ * <ol>
+ *   <li>the shared store's cross-process lock ({@link io.tokenpair.client.SessionStore#lock()}),
+ *       only with {@code sessionStore}: guards the refresh credential across processes; held across
+ *       the refresh call (so that processes refresh one at a time), never across login or logout
+ *       calls, never on OkHttp's threads;
+ *   <li>{@code Session}'s monitor: guards the epochs and writes of the current token; held across
+ *       the stores' local reads and writes only;
+ *   <li>{@code SessionCookieJar}'s monitor: guards the working set of cookies;
+ *   <li>{@link io.tokenpair.client.TokenRefresher}'s monitor: guards the refresh in flight and the
+ *       grace-window token; held for no call at all.
+ * </ol>
+ *
+ * <p>No listener method runs while any of them is held: events are queued and fired once each after
+ * the operation has released its locks. Stores are called under the first three, which is why their
+ * contracts ask for quick local storage.
+ */
+package io.tokenpair.client;
