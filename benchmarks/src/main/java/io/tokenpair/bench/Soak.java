@@ -479,11 +479,20 @@ final class Soak {
       countsRow(rows, "… of which failed with an IOException", c -> c.cutFailures, "");
       countsRow(rows, "other failures outside the down windows", c -> c.otherFailures, "0");
       countsRow(rows, "failures inside a down window", c -> c.downFailures, "");
-      modeRow(rows, "refresh calls", t -> t.refreshCalls.sum(), "");
+      modeRow(rows, "refresh calls (a retry is a call of its own)", t -> t.refreshCalls.sum(), "");
       modeRow(rows, "… connections they used", t -> t.refreshAttempts.sum(), "");
       modeRow(rows, "… cuts on them", t -> t.refreshCuts.sum(), "");
-      modeRow(rows, "… cut, then 200 on OkHttp's own retry", t -> t.refreshCutButOk.sum(), "");
       modeRow(rows, "… failed with an IOException", t -> t.refreshFailed.sum(), "");
+      modeRow(
+          rows,
+          "… cut, and answered 200 by OkHttp's own retry in the same call",
+          t -> t.refreshCutButOk.sum(),
+          "");
+      modeRow(
+          rows,
+          "app calls whose refresh was cut and then answered 200 on a retry",
+          t -> t.refreshCutThenRecovered.sum(),
+          "");
       modeRow(rows, "cuts on app requests", t -> t.appCuts.sum(), "");
       modeRow(rows, "logins (first and after a session ended)", t -> t.logins.sum(), "");
       modeRow(rows, "cuts on logins", t -> t.loginCuts.sum(), "");

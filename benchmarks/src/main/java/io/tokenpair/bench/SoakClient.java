@@ -67,6 +67,7 @@ final class SoakClient {
     final LongAdder refreshAttempts = new LongAdder();
     final LongAdder refreshCuts = new LongAdder();
     final LongAdder refreshCutButOk = new LongAdder();
+    final LongAdder refreshCutThenRecovered = new LongAdder();
     final LongAdder refreshFailed = new LongAdder();
     final LongAdder strayRefreshes = new LongAdder();
     final LongAdder loginCuts = new LongAdder();
@@ -183,6 +184,7 @@ final class SoakClient {
     boolean cut = call.ownCuts > 0 || refreshes.stream().anyMatch(r -> r.cuts() > 0);
     tally.calls.increment();
     if (cut) tally.cutCalls.increment();
+    if (recovered(refreshes)) tally.refreshCutThenRecovered.increment();
     if (code == 200) {
       tally.ok.increment();
       if (cut) tally.cutCallsOk.increment();
@@ -191,6 +193,16 @@ final class SoakClient {
     tally.notOk.add(
         new Outcome(
             id, refreshAhead, path, call.startNanos, end, code, error, call.ownCuts, refreshes));
+  }
+
+  /** True if a refresh was cut and it, or a later refresh of the same app call, answered 200. */
+  private static boolean recovered(List<RefreshRecord> refreshes) {
+    boolean cut = false;
+    for (RefreshRecord r : refreshes) {
+      cut |= r.cuts() > 0;
+      if (cut && r.code() == 200 && r.error() == null) return true;
+    }
+    return false;
   }
 
   /** Per call: which connections it used, and which of them the proxy cut. */
