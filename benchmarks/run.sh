@@ -92,7 +92,7 @@ run stampede io.tokenpair.bench.Stampede
 run steady-state io.tokenpair.bench.SteadyStateOverhead
 run proactive-vs-reactive io.tokenpair.bench.ProactiveVsReactive
 run demo-server-load io.tokenpair.bench.DemoServerLoad
-run aged-session io.tokenpair.bench.AgedSession
+run aged-session io.tokenpair.bench.AgedSessionLoad
 
 # JMH: the annotations hold the full settings; --quick shortens them.
 jmh() { # name, benchmark regex, quick options

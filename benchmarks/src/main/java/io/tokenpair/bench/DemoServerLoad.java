@@ -189,7 +189,8 @@ final class DemoServerLoad {
     }
   }
 
-  private static WrkResult runWrk(
+  /** Runs wrk once and parses its {@code report.lua} line; fails when wrk does. */
+  static WrkResult runWrk(
       String wrk,
       String url,
       Path script,
@@ -265,7 +266,7 @@ final class DemoServerLoad {
     return file;
   }
 
-  /** Signs in as the demo user; returns {access token, rt cookie}. */
+  /** Logs in as the default user; returns {access token, rt cookie}. */
   static String[] login(OkHttpClient http, String base) throws IOException {
     Request request =
         new Request.Builder()
@@ -279,21 +280,14 @@ final class DemoServerLoad {
                         + "\"}",
                     JSON))
             .build();
-    return pair(http, request, "login");
+    return pair(http, request);
   }
 
-  /** Refreshes with the cookie {@code rt}; returns the new {access token, rt cookie}. */
-  static String[] refresh(OkHttpClient http, String base, String rt) throws IOException {
-    Request request =
-        new Request.Builder()
-            .url(base + "/auth/refresh")
-            .header("Cookie", "rt=" + rt)
-            .post(RequestBody.create(new byte[0]))
-            .build();
-    return pair(http, request, "refresh");
-  }
-
-  private static String[] pair(OkHttpClient http, Request request, String what) throws IOException {
+  /**
+   * Sends a login or refresh request; returns {access token, rt cookie} of its 200 answer, or
+   * fails.
+   */
+  static String[] pair(OkHttpClient http, Request request) throws IOException {
     try (Response response = http.newCall(request).execute()) {
       String body = response.body().string();
       Matcher token = TOKEN.matcher(body);
@@ -303,13 +297,13 @@ final class DemoServerLoad {
         if (m.find()) rt = m.group(1);
       }
       if (response.code() != 200 || !token.find() || rt == null) {
-        throw new IOException(what + " failed: HTTP " + response.code());
+        throw new IOException(request.url().encodedPath() + " failed: HTTP " + response.code());
       }
       return new String[] {token.group(1), rt};
     }
   }
 
-  static String get(OkHttpClient http, String url) throws IOException {
+  private static String get(OkHttpClient http, String url) throws IOException {
     try (Response response = http.newCall(new Request.Builder().url(url).build()).execute()) {
       return response.body().string();
     }
@@ -321,7 +315,8 @@ final class DemoServerLoad {
     return String.join(", ", lines);
   }
 
-  private static Path extract(Path dir, String name) throws IOException {
+  /** Copies the resource {@code name} of this package into {@code dir}. */
+  static Path extract(Path dir, String name) throws IOException {
     Path file = dir.resolve(name);
     try (InputStream in = DemoServerLoad.class.getResourceAsStream(name)) {
       if (in == null) throw new IOException("missing resource " + name);
@@ -330,7 +325,8 @@ final class DemoServerLoad {
     return file;
   }
 
-  private static String findWrk() {
+  /** The wrk executable on the PATH, or null. */
+  static String findWrk() {
     String path = System.getenv("PATH");
     if (path == null) return null;
     for (String dir : path.split(java.io.File.pathSeparator)) {

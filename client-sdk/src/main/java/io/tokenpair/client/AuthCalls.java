@@ -1,9 +1,6 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -22,6 +19,8 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The auth HTTP calls (refresh, login, logout) and the reading of their answers. They go through a
@@ -35,31 +34,23 @@ final class AuthCalls {
   /** Offsets smaller than this are noise: {@code Date} and {@code iat} count whole seconds. */
   static final long MIN_CLOCK_OFFSET_MILLIS = 2_000;
 
-  private static final long MAX_ERROR_BODY = 16 * 1024;
-
-  final HttpUrl refreshUrl;
+  final RefreshProtocol protocol;
   final HttpUrl logoutUrl;
-  private final JsonPointer accessTokenPointer;
-  private final JsonPointer loginTokenPointer;
   private final long timeoutNanos;
   private final Clock clock;
   private final ObjectMapper mapper;
 
   /** The app's client configuration; a default client until {@link #setClient}. */
-  private volatile OkHttpClient client;
+  private volatile @Nullable OkHttpClient client;
 
   AuthCalls(
-      HttpUrl refreshUrl,
+      RefreshProtocol protocol,
       HttpUrl logoutUrl,
-      JsonPointer accessTokenPointer,
-      JsonPointer loginTokenPointer,
       long timeoutMillis,
       Clock clock,
       ObjectMapper mapper) {
-    this.refreshUrl = refreshUrl;
+    this.protocol = protocol;
     this.logoutUrl = logoutUrl;
-    this.accessTokenPointer = accessTokenPointer;
-    this.loginTokenPointer = loginTokenPointer;
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     this.clock = clock;
     this.mapper = mapper;
@@ -69,9 +60,9 @@ final class AuthCalls {
     this.client = client;
   }
 
-  /** A new access token, with what its response said of the server's clock. */
+  /** A grant, with what its answer said of the server's clock. */
   static final class Grant {
-    final String accessToken;
+    final TokenGrant tokens;
 
     /**
      * The server's clock minus this device's, or 0 when unknown or too small to measure: from the
@@ -79,41 +70,41 @@ final class AuthCalls {
      */
     final long clockOffsetMillis;
 
-    Grant(String accessToken, long clockOffsetMillis) {
-      this.accessToken = accessToken;
+    Grant(TokenGrant tokens, long clockOffsetMillis) {
+      this.tokens = tokens;
       this.clockOffsetMillis = clockOffsetMillis;
     }
 
     @Override
     public String toString() {
-      return "Grant{accessToken=██}";
+      return "Grant{" + tokens + "}";
     }
   }
 
   /**
-   * Posts to the refresh endpoint with {@code cookies}. An answer lost on the wire (the connection
-   * reset or closed before a complete response) is retried once, within the same timeout, with the
-   * credential then current in {@code cookies}: the server may have rotated it already, and a retry
-   * within its rotation grace succeeds.
+   * Sends the protocol's refresh request with {@code cookies}. An answer lost on the wire (the
+   * connection reset or closed before a complete response) is retried once, within the same
+   * timeout, with the credential then current: the server may have rotated it already, and a retry
+   * within its rotation grace succeeds; a cookie the first answer had set is presented.
    *
-   * @throws AuthResponseException for a non-2xx answer.
+   * @throws AuthResponseException for an answer that refuses.
    * @throws IOException when the call fails or the answer has no token.
    */
-  Grant refresh(CookieJar cookies) throws IOException {
-    Request request =
-        new Request.Builder()
-            .url(refreshUrl)
-            .post(RequestBody.EMPTY)
-            .header("Accept", "application/json")
-            .build();
+  Grant refresh(CookieJar cookies, @Nullable String refreshToken) throws IOException {
+    Request request;
+    try {
+      request = protocol.newRefreshRequest(refreshToken);
+    } catch (RuntimeException e) {
+      throw protocolFailure(e);
+    }
     long deadline = clock.nanoTime() + timeoutNanos;
     try {
-      return grant(request, cookies, timeoutNanos, "Refresh", accessTokenPointer);
+      return grant(request, cookies, timeoutNanos, true);
     } catch (IOException lost) {
       long remaining = deadline - clock.nanoTime();
       if (!isLostAnswer(lost) || remaining <= 0) throw lost;
       try {
-        return grant(request, cookies, remaining, "Refresh", accessTokenPointer);
+        return grant(request, cookies, remaining, true);
       } catch (IOException again) {
         again.addSuppressed(lost);
         throw again;
@@ -122,13 +113,13 @@ final class AuthCalls {
   }
 
   /**
-   * Executes the app's login request with {@code cookies}.
+   * Executes the app's login request with {@code cookies}, and reads the answer by the protocol.
    *
-   * @throws AuthResponseException for a non-2xx answer.
+   * @throws AuthResponseException for an answer that refuses.
    * @throws IOException when the call fails or the answer has no token.
    */
   Grant login(Request request, CookieJar cookies) throws IOException {
-    return grant(request, cookies, timeoutNanos, "Login", loginTokenPointer);
+    return grant(request, cookies, timeoutNanos, false);
   }
 
   /**
@@ -136,7 +127,7 @@ final class AuthCalls {
    * the session had when it ended. Best effort: the caller has already forgotten the session, and
    * what the server sets in return is not kept.
    */
-  void logout(String authorization, List<Cookie> cookies) {
+  void logout(@Nullable String authorization, List<Cookie> cookies) {
     Request.Builder request =
         new Request.Builder()
             .url(logoutUrl)
@@ -150,18 +141,32 @@ final class AuthCalls {
     }
   }
 
-  private Grant grant(
-      Request request, CookieJar cookies, long timeout, String operation, JsonPointer pointer)
+  private Grant grant(Request request, CookieJar cookies, long timeout, boolean refresh)
       throws IOException {
+    Response buffered;
+    long receivedAtMillis;
     try (Response response = execute(request, cookies, timeout)) {
-      long receivedAtMillis = clock.currentTimeMillis();
-      if (!response.isSuccessful()) {
-        throw new AuthResponseException(operation, response.code(), error(response));
-      }
       byte[] body = response.body().bytes(); // An I/O error here is an answer lost on the wire.
-      String token = readToken(body, pointer, operation);
-      return new Grant(token, clockOffset(response, token, receivedAtMillis));
+      receivedAtMillis = clock.currentTimeMillis();
+      buffered =
+          response
+              .newBuilder()
+              .body(ResponseBody.create(body, response.body().contentType()))
+              .build();
     }
+    TokenGrant tokens;
+    try {
+      tokens =
+          refresh ? protocol.readRefreshResponse(buffered) : protocol.readLoginResponse(buffered);
+    } catch (AuthResponseException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new MalformedAnswerException(e.getMessage());
+    } catch (RuntimeException e) {
+      throw protocolFailure(e);
+    }
+    if (tokens == null) throw new MalformedAnswerException("The refresh protocol returned null.");
+    return new Grant(tokens, clockOffset(buffered, tokens.accessToken(), receivedAtMillis));
   }
 
   private Response execute(Request request, CookieJar cookies, long timeout) throws IOException {
@@ -182,6 +187,11 @@ final class AuthCalls {
         .execute();
   }
 
+  private static IOException protocolFailure(RuntimeException e) {
+    return new MalformedAnswerException(
+        "The refresh protocol failed: " + e.getClass().getName() + ".", e);
+  }
+
   /**
    * Returns true when {@code e} means the request may have reached the server but its answer did
    * not come back. A timeout, a connection never made and a caller's interrupt are not retried.
@@ -197,25 +207,6 @@ final class AuthCalls {
         && !Thread.currentThread().isInterrupted();
   }
 
-  private String readToken(byte[] body, JsonPointer pointer, String operation) throws IOException {
-    JsonNode node;
-    try {
-      JsonNode root = mapper.readTree(body);
-      node = root == null ? MissingNode.getInstance() : root.at(pointer);
-    } catch (IOException e) {
-      throw new MalformedAnswerException("The " + lower(operation) + " response is not JSON.");
-    }
-    if (!node.isTextual() || node.asText().isEmpty()) {
-      throw new MalformedAnswerException(
-          "The " + lower(operation) + " response has no access token at " + pointer + ".");
-    }
-    return node.asText();
-  }
-
-  private static String lower(String operation) {
-    return operation.toLowerCase(java.util.Locale.ROOT);
-  }
-
   /**
    * The server's clock minus ours, from the {@code Date} header, or else from the token's {@code
    * iat}: a token just issued was issued now, but one the server had cached was not, so {@code
@@ -228,17 +219,6 @@ final class AuthCalls {
     // Both count whole seconds: the server's clock was somewhere in that second; take its middle.
     long offset = serverMillis + 500 - receivedAtMillis;
     return Math.abs(offset) < MIN_CLOCK_OFFSET_MILLIS ? 0 : offset;
-  }
-
-  /** Returns the {@code error} field of a JSON error envelope, or null. */
-  private String error(Response response) {
-    try {
-      JsonNode root = mapper.readTree(response.peekBody(MAX_ERROR_BODY).byteStream());
-      JsonNode error = root == null ? null : root.get("error");
-      return error != null && error.isTextual() ? error.asText() : null;
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
   }
 
   /** Sends the cookies it was given and keeps none. */
@@ -266,8 +246,12 @@ final class AuthCalls {
   static final class MalformedAnswerException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    MalformedAnswerException(String message) {
+    MalformedAnswerException(@Nullable String message) {
       super(message);
+    }
+
+    MalformedAnswerException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }

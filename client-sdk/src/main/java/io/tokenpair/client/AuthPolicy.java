@@ -5,12 +5,14 @@ import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Authenticator;
+import okhttp3.Challenge;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.Route;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The request policy of {@link TokenPairAuth}: which requests get the bearer, when a token is
@@ -37,7 +39,10 @@ final class AuthPolicy implements Interceptor, Authenticator {
   private final String scheme;
   private final String host;
   private final int port;
-  private final List<String> refreshPath;
+
+  /** The refresh endpoint's path when it is on our origin, else null. */
+  private final @Nullable List<String> refreshPath;
+
   private final List<String> logoutPath;
   private final int[] expiredStatusCodes;
   private final long refreshAheadMillis;
@@ -58,7 +63,8 @@ final class AuthPolicy implements Interceptor, Authenticator {
     this.scheme = baseUrl.scheme();
     this.host = baseUrl.host();
     this.port = baseUrl.port();
-    this.refreshPath = session.refreshUrl().pathSegments();
+    HttpUrl endpoint = session.calls.protocol.endpoint();
+    this.refreshPath = isOrigin(endpoint, baseUrl) ? endpoint.pathSegments() : null;
     this.logoutPath = logoutUrl.pathSegments();
     this.expiredStatusCodes = expiredStatusCodes.clone();
     this.refreshAheadMillis = refreshAheadMillis;
@@ -83,7 +89,8 @@ final class AuthPolicy implements Interceptor, Authenticator {
 
   /** Answers a 401 from our origin with the request to replay; ignores proxy challenges (407). */
   @Override
-  public Request authenticate(Route route, Response response) throws IOException {
+  public @Nullable Request authenticate(@Nullable Route route, Response response)
+      throws IOException {
     if (response.code() != 401) return null;
     return replay(response);
   }
@@ -94,7 +101,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
     return isOurOrigin(url)
         && request.header(AUTHORIZATION) == null
         && request.tag(SkipAuth.class) == null
-        && !isPath(url, refreshPath)
+        && (refreshPath == null || !isPath(url, refreshPath))
         && !isPath(url, logoutPath);
   }
 
@@ -105,8 +112,10 @@ final class AuthPolicy implements Interceptor, Authenticator {
   Request authorize(Request request) throws IOException {
     TokenState current = session.currentState();
     if (shouldRefreshAhead(current)) {
+      RefreshEvent.Cause cause =
+          current.stored ? RefreshEvent.Cause.COLD_START : RefreshEvent.Cause.AHEAD;
       try {
-        refresher.tryRefresh(current.token);
+        refresher.tryRefresh(current.token, cause, false);
       } catch (IOException e) {
         rethrowIfInterrupted(e);
         proactiveBackoffUntilNanos = clock.nanoTime() + PROACTIVE_BACKOFF_NANOS;
@@ -124,7 +133,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
   private boolean shouldRefreshAhead(TokenState current) {
     if (refreshAheadMillis <= 0) return false;
     if (clock.nanoTime() - proactiveBackoffUntilNanos < 0) return false;
-    if (current.token == null) return session.hasRefreshCookie();
+    if (current.token == null) return session.canRefresh();
     return current.expiresSoon(session.serverTimeMillis(), refreshAheadMillis);
   }
 
@@ -133,12 +142,13 @@ final class AuthPolicy implements Interceptor, Authenticator {
    * caller: a request sent with a token that is no longer current is replayed with the current one
    * without refreshing; otherwise one shared refresh, then the replay.
    */
-  Request replay(Response response) throws IOException {
+  @Nullable Request replay(Response response) throws IOException {
     Request request = response.request();
     AuthTag tag = request.tag(AuthTag.class);
     if (tag == null || tag.replayed) return null; // Not ours, or already replayed once.
     if (!isExpiredStatus(response.code())) return null;
     if (!isOurOrigin(request.url())) return null; // A redirect took it elsewhere.
+    if (!challengeMeansExpiry(response)) return null;
     RequestBody body = request.body();
     if (body != null && body.isOneShot()) return null;
 
@@ -146,11 +156,13 @@ final class AuthPolicy implements Interceptor, Authenticator {
     String token;
     if (current.token != null && !current.token.equals(tag.token)) {
       token = current.token; // Someone refreshed since this request left: replay, do not refresh.
-    } else if (current.token == null && !session.hasRefreshCookie()) {
+    } else if (current.token == null && !session.canRefresh()) {
       return null; // Nothing to refresh with.
     } else {
       try {
-        token = refresher.tryRefresh(tag.token);
+        token =
+            refresher.tryRefresh(
+                tag.token, RefreshEvent.Cause.expiredStatus(response.code()), false);
       } catch (IOException e) {
         rethrowIfInterrupted(e);
         return null; // Rejected or failed: the caller gets the original response.
@@ -161,6 +173,30 @@ final class AuthPolicy implements Interceptor, Authenticator {
         .header(AUTHORIZATION, "Bearer " + token)
         .tag(AuthTag.class, new AuthTag(token, true))
         .build();
+  }
+
+  /**
+   * Reads a 401's challenges (RFC 6750 section 3): a refresh helps only when the Bearer challenge
+   * says {@code invalid_token} or names no error. Another scheme alone, {@code insufficient_scope}
+   * and {@code invalid_request} are not an expired token. Without a challenge, it refreshes.
+   */
+  static boolean challengeMeansExpiry(Response response) {
+    if (response.code() != 401) return true;
+    List<Challenge> challenges = response.challenges();
+    if (challenges.isEmpty()) return true;
+    for (Challenge challenge : challenges) {
+      if (challenge.scheme().equalsIgnoreCase("Bearer")) {
+        String error = challenge.authParams().get("error");
+        return !"insufficient_scope".equals(error) && !"invalid_request".equals(error);
+      }
+    }
+    return false;
+  }
+
+  private static boolean isOrigin(HttpUrl url, HttpUrl origin) {
+    return url.port() == origin.port()
+        && url.host().equals(origin.host())
+        && url.scheme().equals(origin.scheme());
   }
 
   private boolean isOurOrigin(HttpUrl url) {

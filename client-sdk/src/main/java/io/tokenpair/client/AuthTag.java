@@ -1,5 +1,7 @@
 package io.tokenpair.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Attached to every request that {@link TokenPairAuth} authorized: which token it carried (null for
  * none) and whether it is already a replay. A replay is never replayed again: this is the axios
@@ -9,10 +11,10 @@ package io.tokenpair.client;
  * Request.toString()} prints tags.
  */
 final class AuthTag {
-  final String token;
+  final @Nullable String token;
   final boolean replayed;
 
-  AuthTag(String token, boolean replayed) {
+  AuthTag(@Nullable String token, boolean replayed) {
     this.token = token;
     this.replayed = replayed;
   }

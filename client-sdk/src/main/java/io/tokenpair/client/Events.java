@@ -31,6 +31,10 @@ final class Events {
     pending.add(() -> listener.onStorageError(error));
   }
 
+  void refresh(RefreshEvent event) {
+    pending.add(() -> listener.onRefreshEvent(event));
+  }
+
   /** Calls the listener for each collected event, then forgets them. Call with no lock held. */
   void fire() {
     for (Runnable event : pending) {

@@ -15,16 +15,13 @@ import java.io.FileNotFoundException;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.io.RandomAccessFile;
-import java.nio.channels.FileLock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.Cookie;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link SessionStore} in one JSON file, for desktop apps: the refresh cookie and, unless
@@ -74,7 +71,7 @@ public final class FileSessionStore implements SessionStore {
       JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
 
   /** The access token when it is not persisted. */
-  private volatile String memoryAccessToken;
+  private volatile @Nullable String memoryAccessToken;
 
   FileSessionStore(File file, boolean persistAccessToken, Runnable beforeRename) {
     if (file == null) throw new NullPointerException("file == null");
@@ -121,24 +118,43 @@ public final class FileSessionStore implements SessionStore {
   }
 
   @Override
-  public String loadAccessToken() throws IOException {
-    if (!persistAccessToken) return memoryAccessToken;
-    JsonNode token = read().get("access_token");
-    return token != null && token.isTextual() ? token.asText() : null;
+  public @Nullable String loadAccessToken() throws IOException {
+    return persistAccessToken ? loadText("access_token") : memoryAccessToken;
   }
 
   @Override
-  public void saveAccessToken(String accessToken) throws IOException {
-    if (!persistAccessToken) {
+  public void saveAccessToken(@Nullable String accessToken) throws IOException {
+    if (persistAccessToken) {
+      saveText("access_token", accessToken);
+    } else {
       memoryAccessToken = accessToken;
-      return;
     }
+  }
+
+  /** Returns the stored refresh token of a body-token protocol such as OAuth 2.0, or null. */
+  @Override
+  public @Nullable String loadRefreshToken() throws IOException {
+    return loadText("refresh_token");
+  }
+
+  /** Stores the refresh token of a body-token protocol such as OAuth 2.0 (also in cookiesOnly). */
+  @Override
+  public void saveRefreshToken(@Nullable String refreshToken) throws IOException {
+    saveText("refresh_token", refreshToken);
+  }
+
+  private @Nullable String loadText(String field) throws IOException {
+    JsonNode value = read().get(field);
+    return value != null && value.isTextual() ? value.asText() : null;
+  }
+
+  private void saveText(String field, @Nullable String value) throws IOException {
     try (Closeable lock = lock()) {
       ObjectNode root = readForUpdate();
-      if (accessToken != null) {
-        root.put("access_token", accessToken);
+      if (value != null) {
+        root.put(field, value);
       } else {
-        root.remove("access_token");
+        root.remove(field);
       }
       write(root);
     }
@@ -285,77 +301,5 @@ public final class FileSessionStore implements SessionStore {
   @Override
   public String toString() {
     return "FileSessionStore{" + file + "}";
-  }
-
-  /**
-   * One file's lock within this process: a reentrant lock for threads, then the OS lock for
-   * processes.
-   */
-  private static final class PathLock {
-    private final File lockFile;
-    private final ReentrantLock threads = new ReentrantLock();
-
-    /** Open while a thread holds {@link #threads}; guarded by it. */
-    private RandomAccessFile handle;
-
-    /** Guarded by {@link #threads}. */
-    private FileLock processes;
-
-    PathLock(File lockFile) {
-      this.lockFile = lockFile;
-    }
-
-    Closeable acquire() throws IOException {
-      try {
-        threads.lockInterruptibly();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("Interrupted while waiting for the session file lock.");
-      }
-      if (threads.getHoldCount() == 1) {
-        try {
-          File folder = lockFile.getParentFile();
-          if (folder != null) folder.mkdirs();
-          handle = new RandomAccessFile(lockFile, "rw");
-          processes = handle.getChannel().lock();
-        } catch (IOException | RuntimeException e) {
-          closeHandle();
-          threads.unlock();
-          throw e;
-        }
-      }
-      return new Closeable() {
-        private boolean closed;
-
-        @Override
-        public void close() throws IOException {
-          if (closed) return;
-          closed = true;
-          try {
-            if (threads.getHoldCount() == 1) {
-              try {
-                if (processes != null) processes.release();
-              } finally {
-                closeHandle();
-              }
-            }
-          } finally {
-            threads.unlock();
-          }
-        }
-      };
-    }
-
-    private void closeHandle() {
-      processes = null;
-      if (handle != null) {
-        try {
-          handle.close();
-        } catch (IOException ignored) {
-          // Closing releases the OS lock in any case.
-        }
-        handle = null;
-      }
-    }
   }
 }

@@ -1,17 +1,30 @@
 package io.tokenpair.client;
 
+import org.jspecify.annotations.Nullable;
+
 /** A {@link TokenStore} that keeps the token in a volatile field. */
 final class InMemoryTokenStore implements TokenStore {
-  private volatile String accessToken;
+  private volatile @Nullable String accessToken;
+  private volatile @Nullable String refreshToken;
 
   @Override
-  public String loadAccessToken() {
+  public @Nullable String loadAccessToken() {
     return accessToken;
   }
 
   @Override
-  public void saveAccessToken(String accessToken) {
+  public void saveAccessToken(@Nullable String accessToken) {
     this.accessToken = accessToken;
+  }
+
+  @Override
+  public @Nullable String loadRefreshToken() {
+    return refreshToken;
+  }
+
+  @Override
+  public void saveRefreshToken(@Nullable String refreshToken) {
+    this.refreshToken = refreshToken;
   }
 
   @Override

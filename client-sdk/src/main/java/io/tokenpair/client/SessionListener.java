@@ -42,4 +42,13 @@ public interface SessionListener {
    * @param error what failed; its message never contains tokens.
    */
   default void onStorageError(IOException error) {}
+
+  /**
+   * A refresh ended, however it ended: once per refresh, after the other events of that refresh,
+   * with why it ran, its outcome, its duration and how many calls waited for it. For metrics and
+   * logs; the event holds no token.
+   *
+   * @param event what happened.
+   */
+  default void onRefreshEvent(RefreshEvent event) {}
 }

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
 import okhttp3.Cookie;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The app's stores behind one guard, and the one place that decides whether processes share the
@@ -21,9 +22,9 @@ final class Stores {
   private final CookieStore cookies;
 
   /** The store that processes share, or null when the session is this process's alone. */
-  private final SessionStore shared;
+  private final @Nullable SessionStore shared;
 
-  Stores(TokenStore tokens, CookieStore cookies, SessionStore shared) {
+  Stores(TokenStore tokens, CookieStore cookies, @Nullable SessionStore shared) {
     this.tokens = tokens;
     this.cookies = cookies;
     this.shared = shared;
@@ -55,7 +56,7 @@ final class Stores {
     };
   }
 
-  String loadAccessToken() throws IOException {
+  @Nullable String loadAccessToken() throws IOException {
     try {
       return tokens.loadAccessToken();
     } catch (RuntimeException e) {
@@ -63,11 +64,43 @@ final class Stores {
     }
   }
 
-  void saveAccessToken(String accessToken) throws IOException {
+  void saveAccessToken(@Nullable String accessToken) throws IOException {
     try {
       tokens.saveAccessToken(accessToken);
     } catch (RuntimeException e) {
       throw failure("save the access token", e);
+    }
+  }
+
+  @Nullable String loadRefreshToken() throws IOException {
+    try {
+      return tokens.loadRefreshToken();
+    } catch (RuntimeException e) {
+      throw failure("read the refresh token", e);
+    }
+  }
+
+  void saveRefreshToken(@Nullable String refreshToken) throws IOException {
+    try {
+      tokens.saveRefreshToken(refreshToken);
+    } catch (RuntimeException e) {
+      throw failure("save the refresh token", e);
+    }
+  }
+
+  /**
+   * Returns true if the token store keeps refresh tokens itself rather than inheriting {@link
+   * TokenStore#saveRefreshToken}'s refusal.
+   */
+  boolean keepsRefreshTokens() {
+    try {
+      return !tokens
+          .getClass()
+          .getMethod("saveRefreshToken", String.class)
+          .getDeclaringClass()
+          .isInterface();
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError(e);
     }
   }
 

@@ -1,14 +1,13 @@
 package io.tokenpair.client;
 
 import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps an OkHttp client signed in with a token pair: a short-lived access token sent as {@code
@@ -130,7 +129,7 @@ public final class TokenPairAuth {
    *
    * @return the token, or null.
    */
-  public String accessToken() {
+  public @Nullable String accessToken() {
     return session.currentState().token;
   }
 
@@ -141,8 +140,48 @@ public final class TokenPairAuth {
    * @param accessToken the new token, or null to forget it (the refresh cookie stays).
    * @throws IOException if the token store cannot save it; the token is used in memory regardless.
    */
-  public void setAccessToken(String accessToken) throws IOException {
+  public void setAccessToken(@Nullable String accessToken) throws IOException {
     session.setAccessToken(accessToken);
+  }
+
+  /**
+   * Signs in with a token pair obtained elsewhere, such as from an authorization-code flow, for a
+   * protocol whose refresh token is in the body ({@link RefreshProtocol#oauth2}). Stores both, the
+   * refresh token first; a refresh still in flight will not overwrite them. Blocks.
+   *
+   * @param accessToken the access token.
+   * @param refreshToken the refresh token.
+   * @throws IOException if the stores cannot save them; they are used in memory regardless.
+   * @throws IllegalStateException with the cookie protocol, whose refresh token is a cookie.
+   */
+  public void signIn(String accessToken, String refreshToken) throws IOException {
+    if (accessToken == null) throw new NullPointerException("accessToken == null");
+    if (refreshToken == null) throw new NullPointerException("refreshToken == null");
+    if (accessToken.isEmpty() || refreshToken.isEmpty()) {
+      throw new IllegalArgumentException("a token is empty");
+    }
+    session.signIn(accessToken, refreshToken);
+  }
+
+  /**
+   * Refreshes now, whatever the token's age: joins a refresh in flight, or starts one, and waits
+   * for it (at most the {@linkplain Builder#refreshTimeout refresh timeout}). Blocks; do not call
+   * it on Android's main thread.
+   *
+   * @return the new access token.
+   * @throws AuthResponseException if the server refused; {@link
+   *     AuthResponseException#endsSession()} tells whether the session ended.
+   * @throws IOException if there is no session to refresh, or the refresh failed otherwise.
+   */
+  public String forceRefresh() throws IOException {
+    TokenState current = session.currentState();
+    try {
+      return session.refresher.tryRefresh(current.token, RefreshEvent.Cause.FORCED, true);
+    } catch (IOException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof AuthResponseException) throw (AuthResponseException) cause;
+      throw e;
+    }
   }
 
   /**
@@ -184,6 +223,7 @@ public final class TokenPairAuth {
     private CookieStore cookieStore;
     private SessionStore sessionStore;
     private SessionListener listener = SessionListener.NONE;
+    private RefreshProtocol refreshProtocol = RefreshProtocol.cookie();
     private Clock clock = Clock.SYSTEM;
 
     Builder() {}
@@ -279,6 +319,9 @@ public final class TokenPairAuth {
       for (int code : codes) {
         if (code < 400 || code > 599) {
           throw new IllegalArgumentException("not an error status: " + code);
+        }
+        if (code == 403) {
+          throw new IllegalArgumentException("403 means forbidden, not expired: never refreshed");
         }
       }
       this.expiredStatusCodes = codes.clone();
@@ -389,6 +432,23 @@ public final class TokenPairAuth {
     }
 
     /**
+     * How refreshes are made and their answers read. Default: {@link RefreshProtocol#cookie()}, the
+     * refresh cookie posted to {@link #refreshPath}. With {@link RefreshProtocol#oauth2}, or a
+     * protocol of your own, the refresh token comes in the answers' bodies and is kept in the
+     * {@link #tokenStore}, which must then implement {@link TokenStore#saveRefreshToken}; {@link
+     * #refreshPath}, {@link #accessTokenPointer} and {@link #loginTokenPointer} apply to the cookie
+     * protocol only, and {@link TokenPairAuth#logout()} ends the session without a network call.
+     *
+     * @param protocol the protocol.
+     * @return this builder.
+     */
+    public Builder refreshProtocol(RefreshProtocol protocol) {
+      if (protocol == null) throw new NullPointerException("protocol == null");
+      this.refreshProtocol = protocol;
+      return this;
+    }
+
+    /**
      * Observes refreshes and the end of the session. Default: {@link SessionListener#NONE}.
      *
      * @param listener the listener.
@@ -415,27 +475,32 @@ public final class TokenPairAuth {
       if (baseUrl == null) throw new IllegalStateException("Base URL required.");
       HttpUrl refreshUrl = resolve(refreshPath, "refreshPath");
       HttpUrl logoutUrl = resolve(logoutPath, "logoutPath");
-      // Parse errors must not quote the body: it may hold a token.
-      ObjectMapper mapper =
-          JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
+      boolean bodyTokens = !(refreshProtocol instanceof CookieProtocol);
+      RefreshProtocol protocol =
+          bodyTokens
+              ? refreshProtocol
+              : CookieProtocol.bind(
+                  refreshUrl,
+                  accessTokenPointer,
+                  loginTokenPointer != null ? loginTokenPointer : accessTokenPointer);
       Stores stores =
           new Stores(
               tokenStore != null ? tokenStore : TokenStore.inMemory(),
               cookieStore != null ? cookieStore : CookieStore.inMemory(),
               sessionStore);
-      AuthCalls calls =
-          new AuthCalls(
-              refreshUrl,
-              logoutUrl,
-              accessTokenPointer,
-              loginTokenPointer != null ? loginTokenPointer : accessTokenPointer,
-              refreshTimeoutMillis,
-              clock,
-              mapper);
+      if (bodyTokens && !stores.keepsRefreshTokens()) {
+        throw new IllegalStateException(
+            "The token store does not keep refresh tokens: implement"
+                + " TokenStore.saveRefreshToken and loadRefreshToken, or use TokenStore.inMemory()"
+                + " or FileSessionStore.");
+      }
+      ObjectMapper mapper = AuthAnswers.MAPPER;
+      AuthCalls calls = new AuthCalls(protocol, logoutUrl, refreshTimeoutMillis, clock, mapper);
       Session session =
           new Session(
               stores,
               calls,
+              bodyTokens,
               refreshCookieName,
               graceWindowNanos,
               refreshAheadMillis,

@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs at most one token refresh at a time and shares its outcome with every caller that asks while
@@ -47,20 +48,23 @@ public final class TokenRefresher {
     String refresh() throws IOException;
   }
 
-  private final RefreshFunction refreshFunction;
+  private final FlightFunction refreshFunction;
   private final long graceWindowNanos;
   private final long awaitTimeoutNanos;
   private final Executor executor;
   private final Clock clock;
 
   /** The refresh in flight, or null. Guarded by this. */
-  private FutureTask<String> running;
+  private @Nullable FutureTask<String> running;
+
+  /** What {@link #running} knows of itself, or null. Guarded by this. */
+  private @Nullable Flight runningFlight;
 
   /**
    * The token of the last successful refresh, or null after a failure or {@link #reset()}. Guarded
    * by this.
    */
-  private String lastToken;
+  private @Nullable String lastToken;
 
   /** {@link Clock#nanoTime()} when {@link #lastToken} was obtained. Guarded by this. */
   private long lastTokenAtNanos;
@@ -107,7 +111,15 @@ public final class TokenRefresher {
       long awaitTimeoutNanos,
       Executor executor,
       Clock clock) {
-    if (refreshFunction == null) throw new NullPointerException("refreshFunction == null");
+    this(checkFunction(refreshFunction), graceWindowNanos, awaitTimeoutNanos, executor, clock);
+  }
+
+  TokenRefresher(
+      FlightFunction refreshFunction,
+      long graceWindowNanos,
+      long awaitTimeoutNanos,
+      Executor executor,
+      Clock clock) {
     this.refreshFunction = refreshFunction;
     this.graceWindowNanos = graceWindowNanos;
     this.awaitTimeoutNanos = awaitTimeoutNanos;
@@ -136,19 +148,32 @@ public final class TokenRefresher {
    *     flag is restored), or the wait timeout passes. The refresh continues for other callers.
    * @throws IOException when the refresh failed; its cause is the refresh function's exception.
    */
-  public String tryRefresh(String failedToken) throws IOException {
+  public String tryRefresh(@Nullable String failedToken) throws IOException {
+    return tryRefresh(failedToken, null, false);
+  }
+
+  /**
+   * As {@link #tryRefresh(String)}, telling a refresh it starts why; {@code force} skips the grace
+   * window, though it still joins a refresh in flight.
+   */
+  String tryRefresh(@Nullable String failedToken, @Nullable Object cause, boolean force)
+      throws IOException {
     FutureTask<String> task;
     boolean start = false;
     synchronized (this) {
       if (running != null) {
         task = running;
-      } else if (lastToken != null
+        runningFlight.callers.incrementAndGet();
+      } else if (!force
+          && lastToken != null
           && !lastToken.equals(failedToken)
           && clock.nanoTime() - lastTokenAtNanos < graceWindowNanos) {
         return lastToken;
       } else {
-        task = new FutureTask<>(this::runRefresh);
+        Flight flight = new Flight(cause);
+        task = new FutureTask<>(() -> runRefresh(flight));
         running = task;
+        runningFlight = flight;
         start = true;
       }
     }
@@ -179,9 +204,9 @@ public final class TokenRefresher {
     return running != null;
   }
 
-  private String runRefresh() throws Exception {
+  private String runRefresh(Flight flight) throws Exception {
     try {
-      String token = refreshFunction.refresh();
+      String token = refreshFunction.refresh(flight);
       if (token == null) throw new IOException("The refresh function returned null.");
       synchronized (this) {
         lastToken = token;
@@ -196,6 +221,7 @@ public final class TokenRefresher {
     } finally {
       synchronized (this) {
         running = null;
+        runningFlight = null;
       }
     }
   }
@@ -232,6 +258,29 @@ public final class TokenRefresher {
     } finally {
       waiters.decrementAndGet();
     }
+  }
+
+  /** The refresh function as the SDK runs it: told of the refresh it performs. */
+  interface FlightFunction {
+    String refresh(Flight flight) throws IOException;
+  }
+
+  /** One refresh: why it started and how many callers wait for it. */
+  static final class Flight {
+    /** What the caller that started it said of why, or null. */
+    final @Nullable Object cause;
+
+    /** The callers that waited for it: the one that started it and those that joined. */
+    final AtomicInteger callers = new AtomicInteger(1);
+
+    Flight(@Nullable Object cause) {
+      this.cause = cause;
+    }
+  }
+
+  private static FlightFunction checkFunction(RefreshFunction refreshFunction) {
+    if (refreshFunction == null) throw new NullPointerException("refreshFunction == null");
+    return flight -> refreshFunction.refresh();
   }
 
   private static long checkDuration(long duration, TimeUnit unit, String name) {

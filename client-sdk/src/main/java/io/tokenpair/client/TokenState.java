@@ -1,6 +1,7 @@
 package io.tokenpair.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An access token (or none) with what the hot path needs of it, computed once: its {@code
@@ -8,18 +9,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Immutable; {@code toString()} hides the token.
  */
 final class TokenState {
-  static final TokenState NONE = new TokenState(null, Jwt.OPAQUE, Jwt.UNKNOWN);
+  static final TokenState NONE = new TokenState(null, Jwt.UNKNOWN, Jwt.UNKNOWN, false);
+
+  /** No token in the store at start: a refresh credential may still be there. */
+  static final TokenState NONE_STORED = new TokenState(null, Jwt.UNKNOWN, Jwt.UNKNOWN, true);
 
   /** The token, or null when signed out. */
-  final String token;
+  final @Nullable String token;
 
   /** {@code "Bearer " + token}, or null. */
-  final String header;
+  final @Nullable String header;
 
   /** The tag of a request's first send with this token. */
   final AuthTag tag;
 
-  /** Epoch millis of the JWT's {@code exp} by the server's clock, or {@link Jwt#UNKNOWN}. */
+  /**
+   * Epoch millis of the JWT's {@code exp} by the server's clock, else of its answer's {@code
+   * expires_in}, or {@link Jwt#UNKNOWN}.
+   */
   final long expiresAtMillis;
 
   /**
@@ -28,27 +35,47 @@ final class TokenState {
    */
   final long issuedAtMillis;
 
-  private TokenState(String token, Jwt jwt, long issuedAtMillis) {
+  /** Whether the token was read from a store rather than received by this process. */
+  final boolean stored;
+
+  private TokenState(
+      @Nullable String token, long expiresAtMillis, long issuedAtMillis, boolean stored) {
     this.token = token;
     this.header = token != null ? "Bearer " + token : null;
     this.tag = new AuthTag(token, false);
-    this.expiresAtMillis = jwt.expiresAtMillis;
+    this.expiresAtMillis = expiresAtMillis;
     this.issuedAtMillis = issuedAtMillis;
+    this.stored = stored;
   }
 
   /** A token just received from the server, whose clock reads {@code serverNowMillis}. */
-  static TokenState received(String token, long serverNowMillis, ObjectMapper mapper) {
+  static TokenState received(@Nullable String token, long serverNowMillis, ObjectMapper mapper) {
+    return received(token, serverNowMillis, TokenGrant.UNKNOWN_LIFETIME, mapper);
+  }
+
+  /**
+   * A token just received, with the lifetime its answer gave ({@code expires_in}), which counts
+   * when the token itself has no {@code exp}.
+   */
+  static TokenState received(
+      @Nullable String token, long serverNowMillis, long expiresInMillis, ObjectMapper mapper) {
     if (token == null) return NONE;
     Jwt jwt = Jwt.parse(token, mapper);
+    if (jwt.expiresAtMillis == Jwt.UNKNOWN && expiresInMillis >= 0) {
+      return new TokenState(token, serverNowMillis + expiresInMillis, serverNowMillis, false);
+    }
     return new TokenState(
-        token, jwt, jwt.issuedAtMillis != Jwt.UNKNOWN ? jwt.issuedAtMillis : serverNowMillis);
+        token,
+        jwt.expiresAtMillis,
+        jwt.issuedAtMillis != Jwt.UNKNOWN ? jwt.issuedAtMillis : serverNowMillis,
+        false);
   }
 
   /** A token read from a store: when it arrived is unknown unless it says so itself. */
-  static TokenState loaded(String token, ObjectMapper mapper) {
-    if (token == null) return NONE;
+  static TokenState loaded(@Nullable String token, ObjectMapper mapper) {
+    if (token == null) return NONE_STORED;
     Jwt jwt = Jwt.parse(token, mapper);
-    return new TokenState(token, jwt, jwt.issuedAtMillis);
+    return new TokenState(token, jwt.expiresAtMillis, jwt.issuedAtMillis, true);
   }
 
   /**

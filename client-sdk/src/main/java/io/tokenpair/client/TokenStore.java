@@ -1,6 +1,7 @@
 package io.tokenpair.client;
 
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where {@link TokenPairAuth} keeps the current access token.
@@ -25,7 +26,7 @@ public interface TokenStore {
    * @return the token, or null.
    * @throws IOException if the store cannot be read.
    */
-  String loadAccessToken() throws IOException;
+  @Nullable String loadAccessToken() throws IOException;
 
   /**
    * Replaces the stored access token.
@@ -33,7 +34,35 @@ public interface TokenStore {
    * @param accessToken the new token, or null to clear it.
    * @throws IOException if the token could not be stored.
    */
-  void saveAccessToken(String accessToken) throws IOException;
+  void saveAccessToken(@Nullable String accessToken) throws IOException;
+
+  /**
+   * Returns the stored refresh token, or null when there is none. Used with protocols whose refresh
+   * token comes in the response body, such as {@link RefreshProtocol#oauth2}; the cookie protocol
+   * keeps its refresh token in the {@link CookieStore}. The default returns null, for stores
+   * written before refresh tokens were kept here.
+   *
+   * @return the refresh token, or null.
+   * @throws IOException if the store cannot be read.
+   */
+  default @Nullable String loadRefreshToken() throws IOException {
+    return null;
+  }
+
+  /**
+   * Replaces the stored refresh token. The SDK calls it, before it releases a new access token,
+   * whenever a body-token protocol rotates the refresh token, and with null when the session ends.
+   * The default throws {@link UnsupportedOperationException}; {@link TokenPairAuth.Builder#build()}
+   * refuses a store that keeps the default with such a protocol, so that a rotated refresh token is
+   * never kept in memory alone.
+   *
+   * @param refreshToken the new refresh token, or null to clear it.
+   * @throws IOException if the token could not be stored.
+   */
+  default void saveRefreshToken(@Nullable String refreshToken) throws IOException {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " does not keep refresh tokens.");
+  }
 
   /**
    * Returns a new store that keeps the token in memory only.

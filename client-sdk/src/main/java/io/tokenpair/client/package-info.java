@@ -44,5 +44,15 @@
  * <p>No listener method runs while any of them is held: events are queued and fired once each after
  * the operation has released its locks. Stores are called under the first three, which is why their
  * contracts ask for quick local storage.
+ *
+ * <h2>Nullness</h2>
+ *
+ * <p>Every type here is {@link org.jspecify.annotations.NullMarked @NullMarked}: a parameter or
+ * return value is never null unless it is annotated {@link
+ * org.jspecify.annotations.Nullable @Nullable}, so Kotlin sees, for example, {@code accessToken()}
+ * as {@code String?} and the builder's parameters as non-null.
  */
+@NullMarked
 package io.tokenpair.client;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,6 +1,10 @@
 package io.tokenpair.client;
 
-import java.nio.charset.StandardCharsets;
+import io.tokenpair.mockwebserver.TokenServerDispatcher;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,15 +15,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
-import mockwebserver3.SocketEffect;
-import okio.ByteString;
 
 /**
- * A scripted token server for MockWebServer: {@code /auth/login}, {@code /auth/refresh} (rotating
- * the {@code rt} cookie), {@code /auth/logout}, and protected {@code /api/*} resources that accept
- * only the current access token.
+ * The token server of {@code TokenPairAuthTest}: a {@link TokenServerDispatcher}, which owns every
+ * token rule (issuing, rotation, reuse, expiry, error bodies, scripted refresh failures), behind
+ * the field controls those tests are written against, plus the app resources they need around it
+ * ({@code /api/slow}, {@code /api/redirect}, a forced status).
+ *
+ * <p>The dispatcher is built at the first request (or the first {@link #dispatcher()} call, which
+ * gives tests its hooks, such as {@link TokenServerDispatcher#dropNextRefreshAnswer()}) from {@link
+ * #expiredStatus} and {@link #jwtLifetimeSeconds}, with sequential tokens ({@code refresh-1},
+ * {@code access-1}, ...), the account {@code demo} / {@code secret}, and a clock that reads {@link
+ * #nowSeconds}. The other fields are read as each request arrives. Thread-safe.
  */
 final class FakeTokenServer extends Dispatcher {
+  static {
+    TokenServerDispatcher.builder(); // Loads the dispatcher and Jackson before any timed call.
+  }
+
   final AtomicInteger refreshCalls = new AtomicInteger();
   final AtomicInteger loginCalls = new AtomicInteger();
   final AtomicInteger logoutCalls = new AtomicInteger();
@@ -28,31 +41,34 @@ final class FakeTokenServer extends Dispatcher {
   final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
   final Map<String, AtomicInteger> callsByPath = new ConcurrentHashMap<>();
 
-  /** The status for a stale or missing bearer. */
+  /** The status for an expired access token (read once, at the first request). */
   volatile int expiredStatus = 401;
 
-  /** When set, {@code /auth/refresh} waits for it before answering. */
+  /** When set, the answer of {@code /auth/refresh} (already performed) waits for it. */
   volatile CountDownLatch refreshGate;
 
-  /** Counted down when a refresh request arrives. */
+  /** Counted down when a refresh has arrived and been performed, before its gate. */
   volatile CountDownLatch refreshArrived = new CountDownLatch(1);
 
-  /** Counted down on each expired answer. */
+  /** Counted down on each refused {@code /api/*} call. */
   volatile CountDownLatch expiredAnswered = new CountDownLatch(0);
 
   /**
-   * When non-zero, {@code /auth/refresh} answers this status (a rejection or a transient failure).
+   * When non-zero, {@code /auth/refresh} answers this status: 401 rejects the refresh (the session
+   * ends), any other is the dispatcher's {@link TokenServerDispatcher#failNextRefresh failure}.
    */
   volatile int refreshStatus;
 
-  /** When true, {@code /auth/refresh} drops the connection. */
+  /** When true, {@code /auth/refresh} drops the connection without refreshing. */
   volatile boolean refreshDisconnects;
 
   /**
-   * When positive, access tokens are JWTs that expire this many seconds after {@link #nowSeconds}.
+   * When positive (read once, at the first request), access tokens are JWTs that expire this many
+   * seconds after they are issued; otherwise they are opaque.
    */
   volatile long jwtLifetimeSeconds;
 
+  /** The server's clock, in epoch seconds. */
   volatile long nowSeconds = 1_700_000_000L;
 
   /**
@@ -69,39 +85,39 @@ final class FakeTokenServer extends Dispatcher {
   /** When set, every {@code /api/*} call answers this status, whatever its token. */
   volatile int apiStatusOverride;
 
-  private final AtomicInteger generation = new AtomicInteger();
+  /** The access token issued last. */
   volatile String accessToken;
-  volatile String refreshToken;
 
-  /** Issues a pair as a login would, without a request; returns the access token. */
-  String issue() {
-    int n = generation.incrementAndGet();
-    refreshToken = "refresh-" + n;
-    accessToken = newAccessToken(n);
-    return accessToken;
+  /** Guarded by this; built at the first request. */
+  private TokenServerDispatcher dispatcher;
+
+  /** The dispatcher behind this server, for its hooks; builds it on first use. */
+  synchronized TokenServerDispatcher dispatcher() {
+    if (dispatcher == null) {
+      TokenServerDispatcher.Builder builder =
+          TokenServerDispatcher.builder()
+              .user("demo", "secret")
+              .sequentialTokens()
+              .expiredStatus(expiredStatus)
+              .clock(new FieldClock());
+      if (jwtLifetimeSeconds > 0) {
+        builder.accessTokenLifetime(jwtLifetimeSeconds, TimeUnit.SECONDS);
+      } else {
+        builder.opaqueAccessTokens();
+      }
+      dispatcher = builder.build();
+    }
+    return dispatcher;
   }
 
-  /** Makes the current access token invalid, as its expiry would. */
+  /** Expires every access token issued so far, as their {@code exp} would. */
   void expireAccessToken() {
-    accessToken = "expired-" + generation.get();
+    dispatcher().expireAccessTokens();
   }
 
   int calls(String path) {
     AtomicInteger count = callsByPath.get(path);
     return count == null ? 0 : count.get();
-  }
-
-  private String newAccessToken(int n) {
-    if (jwtLifetimeSeconds <= 0) return "access-" + n;
-    String header = base64Url("{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}");
-    String payload =
-        base64Url(
-            "{\"sub\":\"1\",\"n\":" + n + ",\"exp\":" + (nowSeconds + jwtLifetimeSeconds) + "}");
-    return header + "." + payload + ".c2lnbmF0dXJl";
-  }
-
-  private static String base64Url(String json) {
-    return ByteString.encodeUtf8(json).base64Url().replace("=", "");
   }
 
   @Override
@@ -111,57 +127,39 @@ final class FakeTokenServer extends Dispatcher {
     callsByPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
     switch (path) {
       case "/auth/login":
-        return login(request);
+        loginCalls.incrementAndGet();
+        return issuing(request);
       case "/auth/refresh":
         return refresh(request);
       case "/auth/logout":
         logoutCalls.incrementAndGet();
-        accessToken = null;
-        refreshToken = null;
-        return new MockResponse.Builder()
-            .code(204)
-            .addHeader("Set-Cookie", "rt=; Path=/auth; HttpOnly; Max-Age=0")
-            .build();
+        return dispatcher().dispatch(request);
       default:
         return api(request);
     }
   }
 
-  private MockResponse login(RecordedRequest request) {
-    loginCalls.incrementAndGet();
-    String body = request.getBody() == null ? "" : request.getBody().string(StandardCharsets.UTF_8);
-    if (!body.contains("\"password\":\"secret\"")) {
-      return json(401, "{\"code\":401,\"error\":\"invalid_credentials\",\"message\":\"Wrong.\"}")
-          .addHeader("Set-Cookie", "rt=; Path=/auth; HttpOnly; Max-Age=0")
-          .build();
-    }
-    String token = issue();
-    return tokenResponse(token).build();
+  private MockResponse issuing(RecordedRequest request) throws InterruptedException {
+    MockResponse response = dispatcher().dispatch(request);
+    accessToken = dispatcher().lastIssuedAccessToken();
+    return response;
   }
 
   private MockResponse refresh(RecordedRequest request) throws InterruptedException {
     refreshCalls.incrementAndGet();
-    String cookie = request.getHeaders().get("Cookie");
-    boolean valid = refreshToken != null && cookie != null && cookie.contains("rt=" + refreshToken);
+    TokenServerDispatcher tokens = dispatcher();
+    int status = refreshStatus;
+    if (refreshDisconnects) {
+      tokens.disconnectNextRefresh();
+    } else if (status == 401) {
+      tokens.rejectNextRefresh();
+    } else if (status != 0) {
+      tokens.failNextRefresh(status);
+    }
+    MockResponse response = issuing(request);
     refreshArrived.countDown();
     await(refreshGate);
-    if (refreshDisconnects) {
-      return new MockResponse.Builder().onRequestStart(new SocketEffect.CloseSocket()).build();
-    }
-    if (refreshStatus >= 400
-        && refreshStatus != 401
-        && refreshStatus != 400
-        && refreshStatus != 403) {
-      return json(refreshStatus, "{\"code\":" + refreshStatus + ",\"error\":\"unavailable\"}")
-          .build();
-    }
-    if (refreshStatus != 0 || !valid) {
-      int status = refreshStatus != 0 ? refreshStatus : 401;
-      return json(status, "{\"code\":" + status + ",\"error\":\"invalid_refresh_token\"}")
-          .addHeader("Set-Cookie", "rt=; Path=/auth; HttpOnly; Max-Age=0")
-          .build();
-    }
-    return tokenResponse(issue()).build();
+    return response;
   }
 
   private static void await(CountDownLatch gate) throws InterruptedException {
@@ -172,36 +170,44 @@ final class FakeTokenServer extends Dispatcher {
 
   private MockResponse api(RecordedRequest request) throws InterruptedException {
     apiCalls.incrementAndGet();
-    if (request.getUrl().encodedPath().equals("/api/slow")) {
+    String path = request.getUrl().encodedPath();
+    if (path.equals("/api/slow")) {
       slowArrived.countDown();
       await(slowGate);
     }
-    if (redirectTarget != null && request.getUrl().encodedPath().equals("/api/redirect")) {
+    if (redirectTarget != null && path.equals("/api/redirect")) {
       return new MockResponse.Builder().code(302).addHeader("Location", redirectTarget).build();
     }
-    if (apiStatusOverride != 0) return json(apiStatusOverride, "{}").build();
-    String authorization = request.getHeaders().get("Authorization");
-    if (accessToken == null || !("Bearer " + accessToken).equals(authorization)) {
-      expiredAnswers.incrementAndGet();
-      expiredAnswered.countDown();
-      return json(expiredStatus, "{\"code\":" + expiredStatus + ",\"error\":\"invalid_token\"}")
-          .addHeader("WWW-Authenticate", "Bearer realm=\"test\", error=\"invalid_token\"")
+    if (apiStatusOverride != 0) {
+      return new MockResponse.Builder()
+          .code(apiStatusOverride)
+          .addHeader("Content-Type", "application/json")
+          .body("{}")
           .build();
     }
-    return json(200, "{\"code\":0,\"data\":{\"path\":\"" + request.getUrl().encodedPath() + "\"}}")
-        .build();
+    MockResponse response = dispatcher().dispatch(request);
+    if (response.getCode() != 200) {
+      expiredAnswers.incrementAndGet();
+      expiredAnswered.countDown();
+    }
+    return response;
   }
 
-  private MockResponse.Builder tokenResponse(String token) {
-    return json(
-            200, "{\"code\":0,\"message\":\"ok\",\"data\":{\"access_token\":\"" + token + "\"}}")
-        .addHeader("Set-Cookie", "rt=" + refreshToken + "; Path=/auth; HttpOnly; Max-Age=1296000");
-  }
+  /** The server's clock: {@link #nowSeconds}. */
+  private final class FieldClock extends Clock {
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
 
-  private static MockResponse.Builder json(int code, String body) {
-    return new MockResponse.Builder()
-        .code(code)
-        .addHeader("Content-Type", "application/json")
-        .body(body);
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochSecond(nowSeconds);
+    }
   }
 }

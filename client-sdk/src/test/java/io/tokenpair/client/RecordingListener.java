@@ -9,6 +9,7 @@ final class RecordingListener implements SessionListener {
   final List<String> refreshed = new CopyOnWriteArrayList<>();
   final AtomicInteger expired = new AtomicInteger();
   final List<IOException> storageErrors = new CopyOnWriteArrayList<>();
+  final List<RefreshEvent> events = new CopyOnWriteArrayList<>();
 
   @Override
   public void onRefreshed(String accessToken) {
@@ -23,5 +24,10 @@ final class RecordingListener implements SessionListener {
   @Override
   public void onStorageError(IOException error) {
     storageErrors.add(error);
+  }
+
+  @Override
+  public void onRefreshEvent(RefreshEvent event) {
+    events.add(event);
   }
 }

@@ -268,7 +268,7 @@ final class TokenPairAuthTest {
     for (Future<Response> result : results) {
       try (Response response = result.get()) {
         assertThat(response.code()).isEqualTo(401);
-        assertThat(response.body().string()).contains("invalid_token");
+        assertThat(response.body().string()).contains("token_expired");
       }
     }
     assertThat(tokens.refreshCalls).hasValue(1);

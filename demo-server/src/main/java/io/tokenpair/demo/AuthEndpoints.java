@@ -62,18 +62,19 @@ final class AuthEndpoints {
     var password = Http.requiredString(body, "password");
     var ip = Http.clientIp(ex);
 
-    var wait = throttle.check(ip, username);
-    if (!wait.isZero()) {
+    // Reserved before the password check: concurrent attempts never get past the limit.
+    var attempt = throttle.reserve(ip, username);
+    if (!attempt.allowed()) {
       metrics.login("throttled");
       throw new ApiException(429, "too_many_attempts", "Too many failed logins. Try again later.")
-          .header("Retry-After", String.valueOf(ceilSeconds(wait)));
+          .header("Retry-After", String.valueOf(ceilSeconds(attempt.retryAfter())));
     }
     if (config.captcha() != CaptchaMode.OFF) {
       var ok =
           captchas.verify(
               Http.optionalString(body, "captcha_id"), Http.optionalString(body, "captcha"));
       if (!ok) {
-        throttle.recordFailure(ip, null);
+        attempt.captchaFailed();
         metrics.login("invalid_captcha");
         throw new ApiException(
             400,
@@ -83,12 +84,11 @@ final class AuthEndpoints {
     }
     var user = users.authenticate(username, password);
     if (user.isEmpty()) {
-      throttle.recordFailure(ip, username);
-      metrics.login("invalid_credentials");
+      metrics.login("invalid_credentials"); // the reserved attempt stays counted as a failure
       throw new ApiException(401, "invalid_credentials", "The username or password is wrong.")
           .header("WWW-Authenticate", BearerAuth.REALM);
     }
-    throttle.recordSuccess(username);
+    attempt.succeeded();
 
     var now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     var sid = tokens.newId();
@@ -98,7 +98,7 @@ final class AuthEndpoints {
             sid, user.get().id(), user.get().username(), now.plus(config.refreshTtl()), jti);
     sessions.create(session);
     metrics.login("ok");
-    sendPair(ex, session, jti, now);
+    sendPair(ex, session, now);
   }
 
   void refresh(HttpExchange ex) throws IOException {
@@ -118,15 +118,21 @@ final class AuthEndpoints {
     }
     var now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     var rotation =
-        sessions.rotate(claims.sid(), claims.jti(), tokens.newId(), now, config.rotationGrace());
+        sessions.rotate(
+            claims.sid(),
+            claims.jti(),
+            claims.generation(),
+            tokens.newId(),
+            now,
+            config.rotationGrace());
     switch (rotation.outcome()) {
       case ROTATED -> {
         metrics.refresh("ok");
-        sendPair(ex, rotation.session(), rotation.session().currentJti(), now);
+        sendPair(ex, rotation.session(), now);
       }
       case GRACE -> {
         metrics.refresh("grace");
-        sendPair(ex, rotation.session(), rotation.session().currentJti(), now);
+        sendPair(ex, rotation.session(), now);
       }
       case REUSE_DETECTED -> {
         metrics.refresh("reuse_detected");
@@ -172,12 +178,18 @@ final class AuthEndpoints {
     return new ApiException(401, error, message).header("WWW-Authenticate", BearerAuth.INVALID);
   }
 
-  private void sendPair(HttpExchange ex, Session session, String jti, Instant now)
-      throws IOException {
+  /** Answers with an access token and the session's current refresh token. */
+  private void sendPair(HttpExchange ex, Session session, Instant now) throws IOException {
     var accessExpiry = now.plus(config.accessTtl());
     var access =
         tokens.issueAccess(session.subject(), session.username(), session.sid(), accessExpiry);
-    var refresh = tokens.issueRefresh(session.subject(), session.sid(), jti, session.expiresAt());
+    var refresh =
+        tokens.issueRefresh(
+            session.subject(),
+            session.sid(),
+            session.currentJti(),
+            session.generation(),
+            session.expiresAt());
     cookie.set(ex, refresh, Duration.between(now, session.expiresAt()));
     var data = new LinkedHashMap<String, Object>();
     data.put("access_token", access);

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /**
  * The demo backend on the JDK's {@code com.sun.net.httpserver}: routing only, the rules live in the
@@ -61,21 +62,34 @@ public final class DemoServer implements AutoCloseable {
    * @throws SessionStoreException when that store cannot be opened
    */
   public DemoServer(DemoConfig config) {
-    this(config, SessionStore.open(config.store()), true);
+    this(config, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #DemoServer(DemoConfig)}, checking passwords with {@code verifiers.apply(real
+   * check)}.
+   */
+  DemoServer(DemoConfig config, UnaryOperator<UserDirectory.Verifier> verifiers) {
+    this(config, SessionStore.open(config.store()), true, verifiers);
   }
 
   /** A server on {@code sessions}, which stays open after {@link #stop()}: the caller owns it. */
   public DemoServer(DemoConfig config, SessionStore sessions) {
-    this(config, sessions, false);
+    this(config, sessions, false, UnaryOperator.identity());
   }
 
-  private DemoServer(DemoConfig config, SessionStore sessions, boolean ownsSessions) {
+  private DemoServer(
+      DemoConfig config,
+      SessionStore sessions,
+      boolean ownsSessions,
+      UnaryOperator<UserDirectory.Verifier> verifiers) {
     this.config = Objects.requireNonNull(config, "config == null");
     this.sessions = Objects.requireNonNull(sessions, "sessions == null");
     this.ownsSessions = ownsSessions;
     var clock = config.clock();
     var tokens = new TokenService(config.accessSecret(), config.refreshSecret(), clock);
-    var users = new UserDirectory(config.users(), new PasswordHasher(config.passwordIterations()));
+    var hasher = new PasswordHasher(config.passwordIterations());
+    var users = new UserDirectory(config.users(), hasher, verifiers.apply(hasher::verify));
     var throttle =
         new LoginThrottle(
             config.maxFailuresPerAccount(),

@@ -11,7 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,15 +20,18 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * A {@link SessionStore} in a SQL database through plain JDBC: an embedded SQLite file for one
- * machine, or PostgreSQL for several server instances behind a load balancer. Both use the same two
- * tables, created when absent: {@code tokenpair_session} (one row per session and family) and
- * {@code tokenpair_used_jti} (the consumed refresh {@code jti}s of each family).
+ * machine, or PostgreSQL for several server instances behind a load balancer. Both use one table,
+ * {@code tokenpair_session}, created when absent, with one row of fixed size per session and
+ * family: its current refresh {@code jti} and generation, and the previous {@code jti} with its
+ * rotation time. A database of the earlier schema (which also kept every spent {@code jti} in
+ * {@code tokenpair_used_jti}) is migrated in place when the store opens: see {@link #open}.
  *
- * <p>Atomicity does not depend on this process: {@link #rotate} consumes a {@code jti} with one
- * conditional {@code UPDATE ... WHERE sid = ? AND current_jti = ? AND revoked = FALSE AND
- * expires_at > ?} and trusts its update count, so of any number of concurrent calls on any number
- * of instances exactly one wins. Reuse is decided and punished by one conditional {@code UPDATE}
- * too, from the same row (the grace window reads {@code previous_jti} and {@code rotated_at}).
+ * <p>Atomicity does not depend on this process: {@link #rotate} consumes a refresh token with one
+ * conditional {@code UPDATE ... WHERE sid = ? AND generation = ? AND current_jti = ? AND revoked =
+ * FALSE AND expires_at > ?} and trusts its update count, so of any number of concurrent calls on
+ * any number of instances exactly one wins. A loser reads the row once and judges the token with
+ * {@link Session}'s rules; reuse is punished with a conditional {@code UPDATE ... SET revoked =
+ * TRUE WHERE revoked = FALSE}, whose update count decides which caller reports it.
  *
  * <p>SQLite allows one writer at a time: this store runs in WAL mode with {@code synchronous=FULL},
  * takes the write lock up front ({@code BEGIN IMMEDIATE}), serializes its own writers in process
@@ -39,7 +41,9 @@ import org.sqlite.SQLiteConfig;
  */
 public final class JdbcSessionStore implements SessionStore {
   static final String SESSIONS = "tokenpair_session";
-  static final String USED_JTIS = "tokenpair_used_jti";
+
+  /** The table of spent jtis of the earlier schema; dropped by the migration. */
+  static final String LEGACY_USED_JTIS = "tokenpair_used_jti";
 
   /** How long a writer waits for SQLite's lock, and a caller for a pooled connection. */
   static final int LOCK_TIMEOUT_MILLIS = 10_000;
@@ -55,54 +59,53 @@ public final class JdbcSessionStore implements SessionStore {
               + " current_jti VARCHAR(255) NOT NULL,"
               + " previous_jti VARCHAR(255),"
               + " rotated_at BIGINT,"
-              + " revoked BOOLEAN NOT NULL DEFAULT FALSE)",
-          "CREATE INDEX IF NOT EXISTS " + SESSIONS + "_expires_at ON " + SESSIONS + " (expires_at)",
-          "CREATE TABLE IF NOT EXISTS "
-              + USED_JTIS
-              + " (sid VARCHAR(255) NOT NULL,"
-              + " jti VARCHAR(255) NOT NULL,"
-              + " used_at BIGINT NOT NULL,"
-              + " PRIMARY KEY (sid, jti))");
+              + " revoked BOOLEAN NOT NULL DEFAULT FALSE,"
+              + " generation BIGINT NOT NULL DEFAULT 0)",
+          "CREATE INDEX IF NOT EXISTS "
+              + SESSIONS
+              + "_expires_at ON "
+              + SESSIONS
+              + " (expires_at)");
+
+  /**
+   * From the earlier schema: the generation of each family is the number of jtis it spent (one per
+   * rotation), then the table of spent jtis goes.
+   */
+  private static final List<String> MIGRATE_USED_JTIS =
+      List.of(
+          "ALTER TABLE " + SESSIONS + " ADD COLUMN generation BIGINT NOT NULL DEFAULT 0",
+          "UPDATE "
+              + SESSIONS
+              + " SET generation = (SELECT COUNT(*) FROM "
+              + LEGACY_USED_JTIS
+              + " u WHERE u.sid = "
+              + SESSIONS
+              + ".sid)",
+          "DROP TABLE " + LEGACY_USED_JTIS);
 
   private static final String INSERT_SESSION =
       "INSERT INTO "
           + SESSIONS
-          + " (sid, subject, username, expires_at, current_jti, previous_jti, rotated_at, revoked)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, FALSE)";
+          + " (sid, subject, username, expires_at, current_jti, generation, previous_jti,"
+          + " rotated_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FALSE)";
 
-  private static final String INSERT_USED =
-      "INSERT INTO " + USED_JTIS + " (sid, jti, used_at) VALUES (?, ?, ?)";
-
-  /** The session row and its used jtis; one row per used jti, or one with a null jti. */
   private static final String SELECT_SESSION =
-      "SELECT s.subject, s.username, s.expires_at, s.current_jti, s.previous_jti, s.rotated_at,"
-          + " s.revoked, u.jti FROM "
+      "SELECT subject, username, expires_at, current_jti, generation, previous_jti, rotated_at,"
+          + " revoked FROM "
           + SESSIONS
-          + " s LEFT JOIN "
-          + USED_JTIS
-          + " u ON u.sid = s.sid WHERE s.sid = ?";
+          + " WHERE sid = ?";
 
-  /** The only way a jti is consumed. Parameters: new, presented, now, sid, presented, now. */
+  /**
+   * The only way a refresh token is consumed. Parameters: new jti, now, sid, presented generation,
+   * presented jti, now.
+   */
   private static final String ROTATE =
       "UPDATE "
           + SESSIONS
-          + " SET current_jti = ?, previous_jti = ?, rotated_at = ?"
-          + " WHERE sid = ? AND current_jti = ? AND revoked = FALSE AND expires_at > ?";
-
-  /**
-   * Revokes the family when the presented jti was used and is not a retry within the grace window.
-   * Parameters: sid, now, presented (current), presented (previous), sid, presented (used),
-   * presented (grace), earliest rotation still in grace.
-   */
-  private static final String REVOKE_REUSED =
-      "UPDATE "
-          + SESSIONS
-          + " SET revoked = TRUE"
-          + " WHERE sid = ? AND revoked = FALSE AND expires_at > ? AND current_jti <> ?"
-          + " AND (previous_jti = ? OR EXISTS (SELECT 1 FROM "
-          + USED_JTIS
-          + " u WHERE u.sid = ? AND u.jti = ?))"
-          + " AND (previous_jti IS NULL OR previous_jti <> ? OR rotated_at < ?)";
+          + " SET previous_jti = current_jti, current_jti = ?, generation = generation + 1,"
+          + " rotated_at = ?"
+          + " WHERE sid = ? AND generation = ? AND current_jti = ? AND revoked = FALSE"
+          + " AND expires_at > ?";
 
   private static final String REVOKE =
       "UPDATE " + SESSIONS + " SET revoked = TRUE WHERE sid = ? AND revoked = FALSE";
@@ -112,15 +115,6 @@ public final class JdbcSessionStore implements SessionStore {
 
   private static final String PURGE_SESSIONS =
       "DELETE FROM " + SESSIONS + " WHERE revoked = TRUE OR expires_at <= ?";
-
-  private static final String PURGE_USED_JTIS =
-      "DELETE FROM "
-          + USED_JTIS
-          + " WHERE NOT EXISTS (SELECT 1 FROM "
-          + SESSIONS
-          + " s WHERE s.sid = "
-          + USED_JTIS
-          + ".sid)";
 
   private final ConnectionPool pool;
   private final boolean sqlite;
@@ -135,8 +129,15 @@ public final class JdbcSessionStore implements SessionStore {
   }
 
   /**
-   * Opens the store {@code spec} names and creates its tables when absent. A new SQLite file (and
+   * Opens the store {@code spec} names and creates its table when absent. A new SQLite file (and
    * its folders) is created readable by its owner only, where the file system has permissions.
+   *
+   * <p>A database of the earlier schema ({@code tokenpair_session} without {@code generation}, plus
+   * {@code tokenpair_used_jti}) is migrated in one transaction, which concurrent openers wait for:
+   * each family gets the number of jtis it spent as its generation, and the table of spent jtis is
+   * dropped. Its sessions go on; their refresh tokens, which carry no {@code gen}, are placed by
+   * their {@code jti} (see {@link SessionStore#UNKNOWN_GENERATION}). Servers of the earlier version
+   * must be stopped first: they cannot use the migrated schema.
    *
    * @throws SessionStoreException when the database cannot be opened
    * @throws IllegalArgumentException for {@link StoreSpec.Kind#MEMORY}
@@ -200,18 +201,45 @@ public final class JdbcSessionStore implements SessionStore {
       try {
         write(
             "create its tables",
-            c -> {
-              try (var statement = c.createStatement()) {
-                for (var sql : SCHEMA) statement.execute(sql);
-              }
-              return null;
-            });
+            c ->
+                transaction(
+                    c,
+                    () -> {
+                      try (var statement = c.createStatement()) {
+                        for (var sql : SCHEMA) statement.execute(sql);
+                        if (!hasGenerationColumn(c)) {
+                          if (!sqlite) {
+                            // Concurrent openers queue here, and then find the migration done.
+                            statement.execute("LOCK TABLE " + SESSIONS + " IN EXCLUSIVE MODE");
+                          }
+                          if (!hasGenerationColumn(c)) {
+                            for (var sql : MIGRATE_USED_JTIS) statement.execute(sql);
+                          }
+                        }
+                      }
+                      return null;
+                    }));
         return;
       } catch (SessionStoreException e) {
         last = e;
       }
     }
     throw last;
+  }
+
+  /** False for a table of the earlier schema, which {@link #MIGRATE_USED_JTIS} migrates. */
+  private boolean hasGenerationColumn(Connection c) throws SQLException {
+    var sql =
+        sqlite
+            ? "SELECT 1 FROM pragma_table_info('" + SESSIONS + "') WHERE name = 'generation'"
+            : "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+                + " AND table_name = '"
+                + SESSIONS
+                + "' AND column_name = 'generation'";
+    try (var statement = c.createStatement();
+        var rs = statement.executeQuery(sql)) {
+      return rs.next();
+    }
   }
 
   @Override
@@ -230,17 +258,14 @@ public final class JdbcSessionStore implements SessionStore {
                         insert.setString(3, session.username());
                         insert.setLong(4, session.expiresAt().toEpochMilli());
                         insert.setString(5, session.currentJti());
-                        insert.setString(6, session.previousJti());
-                        setNullableInstant(insert, 7, session.rotatedAt());
+                        insert.setLong(6, session.generation());
+                        insert.setString(7, session.previousJti());
+                        setNullableInstant(insert, 8, session.rotatedAt());
                         insert.executeUpdate();
                       } catch (SQLException e) {
                         if (exists(c, session.sid())) return false;
                         throw e;
                       }
-                      long usedAt =
-                          (session.rotatedAt() != null ? session.rotatedAt() : Instant.EPOCH)
-                              .toEpochMilli();
-                      for (var jti : session.usedJtis()) insertUsed(c, session.sid(), jti, usedAt);
                       return true;
                     }));
     if (!created) throw new IllegalStateException("Session id already exists.");
@@ -268,80 +293,73 @@ public final class JdbcSessionStore implements SessionStore {
 
   @Override
   public Rotation rotate(
-      String sid, String presentedJti, String newJti, Instant now, Duration grace) {
+      String sid,
+      String presentedJti,
+      long presentedGeneration,
+      String newJti,
+      Instant now,
+      Duration grace) {
     Objects.requireNonNull(presentedJti, "presentedJti == null");
     Objects.requireNonNull(newJti, "newJti == null");
     long t = now.toEpochMilli();
-    // A rotation at or after this instant is still within the window; none is when it is zero.
-    long graceFrom = grace.isZero() ? Long.MAX_VALUE : now.minus(grace).toEpochMilli();
     return write(
         "rotate a refresh token",
         c ->
             transaction(
                 c,
                 () -> {
+                  var generation = presentedGeneration;
+                  if (generation == UNKNOWN_GENERATION) {
+                    // A token without gen: place it by its jti, then rotate it as usual.
+                    var row = load(c, sid);
+                    if (row == null || row.revoked()) return new Rotation(Outcome.REJECTED, null);
+                    generation = placed(row.session(), presentedJti);
+                  }
                   try (var update = c.prepareStatement(ROTATE)) {
                     update.setString(1, newJti);
-                    update.setString(2, presentedJti);
-                    update.setLong(3, t);
-                    update.setString(4, sid);
+                    update.setLong(2, t);
+                    update.setString(3, sid);
+                    update.setLong(4, generation);
                     update.setString(5, presentedJti);
                     update.setLong(6, t);
                     if (update.executeUpdate() == 1) {
-                      insertUsed(c, sid, presentedJti, t);
                       return new Rotation(Outcome.ROTATED, load(c, sid).session());
                     }
                   }
-                  // Not current. Another instance may rotate in between: the classification
-                  // below reads one row, and goes back to the conditional revoke if the row
-                  // moved on under it (never more than a few times: jtis only ever get used).
-                  for (int attempt = 0; ; attempt++) {
-                    if (revokeReused(c, sid, presentedJti, t, graceFrom) == 1) {
-                      return new Rotation(Outcome.REUSE_DETECTED, null);
-                    }
-                    var row = load(c, sid);
-                    if (row == null || row.revoked() || row.session().isExpired(now)) {
-                      return new Rotation(Outcome.REJECTED, null);
-                    }
-                    var s = row.session();
-                    var used =
-                        presentedJti.equals(s.previousJti()) || s.usedJtis().contains(presentedJti);
-                    if (!used) return new Rotation(Outcome.REJECTED, s);
-                    var retry =
-                        presentedJti.equals(s.previousJti())
-                            && s.rotatedAt() != null
-                            && s.rotatedAt().toEpochMilli() >= graceFrom;
-                    if (retry) return new Rotation(Outcome.GRACE, s);
-                    if (attempt == 3) return new Rotation(Outcome.REJECTED, s);
-                  }
+                  // Not current. Another instance may rotate or revoke in between, but only
+                  // forwards: a generation only grows and a revoked row stays revoked, so a token
+                  // judged spent here stays spent, and the revoke below needs no other condition.
+                  var row = load(c, sid);
+                  if (row == null || row.revoked()) return new Rotation(Outcome.REJECTED, null);
+                  var s = row.session();
+                  return switch (s.judge(presentedJti, presentedGeneration, now, grace)) {
+                    case GRACE -> new Rotation(Outcome.GRACE, s);
+                    case REUSE_DETECTED ->
+                        revoke(c, sid)
+                            ? new Rotation(Outcome.REUSE_DETECTED, null)
+                            : new Rotation(Outcome.REJECTED, null);
+                    // ROTATED cannot be judged of a token the conditional update refused.
+                    case ROTATED, REJECTED ->
+                        new Rotation(Outcome.REJECTED, s.isExpired(now) ? null : s);
+                  };
                 }));
   }
 
-  private static int revokeReused(
-      Connection c, String sid, String presentedJti, long now, long graceFrom) throws SQLException {
-    try (var update = c.prepareStatement(REVOKE_REUSED)) {
-      update.setString(1, sid);
-      update.setLong(2, now);
-      update.setString(3, presentedJti);
-      update.setString(4, presentedJti);
-      update.setString(5, sid);
-      update.setString(6, presentedJti);
-      update.setString(7, presentedJti);
-      update.setLong(8, graceFrom);
-      return update.executeUpdate();
-    }
+  /** The generation of a token without {@code gen} that {@link Session#judge} would place. */
+  private static long placed(Session s, String jti) {
+    return jti.equals(s.currentJti()) ? s.generation() : UNKNOWN_GENERATION;
   }
 
   @Override
   public boolean revoke(String sid) {
-    return write(
-        "revoke a session",
-        c -> {
-          try (var update = c.prepareStatement(REVOKE)) {
-            update.setString(1, sid);
-            return update.executeUpdate() == 1;
-          }
-        });
+    return write("revoke a session", c -> revoke(c, sid));
+  }
+
+  private static boolean revoke(Connection c, String sid) throws SQLException {
+    try (var update = c.prepareStatement(REVOKE)) {
+      update.setString(1, sid);
+      return update.executeUpdate() == 1;
+    }
   }
 
   @Override
@@ -359,28 +377,17 @@ public final class JdbcSessionStore implements SessionStore {
         });
   }
 
-  /**
-   * Deletes expired and revoked sessions, then the used jtis of every family that is gone: what is
-   * left is bounded by the sessions still active.
-   */
+  /** Deletes expired and revoked sessions: what is left is the sessions still active. */
   @Override
   public int purge(Instant now) {
     return write(
         "purge sessions",
-        c ->
-            transaction(
-                c,
-                () -> {
-                  int sessions;
-                  try (var delete = c.prepareStatement(PURGE_SESSIONS)) {
-                    delete.setLong(1, now.toEpochMilli());
-                    sessions = delete.executeUpdate();
-                  }
-                  try (var delete = c.prepareStatement(PURGE_USED_JTIS)) {
-                    delete.executeUpdate();
-                  }
-                  return sessions;
-                }));
+        c -> {
+          try (var delete = c.prepareStatement(PURGE_SESSIONS)) {
+            delete.setLong(1, now.toEpochMilli());
+            return delete.executeUpdate();
+          }
+        });
   }
 
   /** Closes the pooled connections. */
@@ -396,33 +403,18 @@ public final class JdbcSessionStore implements SessionStore {
       select.setString(1, sid);
       try (var rs = select.executeQuery()) {
         if (!rs.next()) return null;
-        var subject = rs.getString(1);
-        var username = rs.getString(2);
-        var expiresAt = Instant.ofEpochMilli(rs.getLong(3));
-        var currentJti = rs.getString(4);
-        var previousJti = rs.getString(5);
-        var rotatedAt = nullableInstant(rs, 6);
-        var revoked = rs.getBoolean(7);
-        var used = new HashSet<String>();
-        do {
-          var jti = rs.getString(8);
-          if (jti != null) used.add(jti);
-        } while (rs.next());
-        return new Row(
+        var session =
             new Session(
-                sid, subject, username, expiresAt, currentJti, previousJti, rotatedAt, used),
-            revoked);
+                sid,
+                rs.getString(1),
+                rs.getString(2),
+                Instant.ofEpochMilli(rs.getLong(3)),
+                rs.getString(4),
+                rs.getLong(5),
+                rs.getString(6),
+                nullableInstant(rs, 7));
+        return new Row(session, rs.getBoolean(8));
       }
-    }
-  }
-
-  private static void insertUsed(Connection c, String sid, String jti, long usedAt)
-      throws SQLException {
-    try (var insert = c.prepareStatement(INSERT_USED)) {
-      insert.setString(1, sid);
-      insert.setString(2, jti);
-      insert.setLong(3, usedAt);
-      insert.executeUpdate();
     }
   }
 

@@ -6,26 +6,43 @@ import java.util.Optional;
 
 /**
  * Sessions and their refresh-token families. Implementations must be safe for concurrent use, and
- * {@link #rotate} must consume a {@code jti} atomically: of N concurrent calls with the same
- * current {@code jti}, exactly one returns {@link Outcome#ROTATED}.
+ * {@link #rotate} must consume a refresh token atomically: of N concurrent calls with the same
+ * current token, exactly one returns {@link Outcome#ROTATED}.
+ *
+ * <p>A refresh token is named by its {@code jti} and its generation (its signed {@code gen} claim:
+ * 0 at login, one more at each rotation). A store keeps a fixed-size state per family (see {@link
+ * Session}): per-request cost and storage do not grow with the number of rotations, and a spent
+ * token is still detected for the family's whole life.
  *
  * <p>{@link #open} picks the implementation a {@link StoreSpec} names: {@link InMemorySessionStore}
  * or {@link JdbcSessionStore} (SQLite, PostgreSQL).
  */
 public interface SessionStore extends AutoCloseable {
 
+  /**
+   * The generation of a refresh token issued before tokens carried {@code gen}: the store places it
+   * by its {@code jti} (current, previous, or spent before them).
+   */
+  long UNKNOWN_GENERATION = -1;
+
   /** What {@link #rotate} did. */
   enum Outcome {
-    /** The presented jti was current: it is now used and the new jti is current. */
+    /** The presented token was current: it is now spent and the new one is current. */
     ROTATED,
     /**
-     * The presented jti was the one rotated last, within the grace window: nothing changed, the
-     * caller answers with a fresh pair for the current jti.
+     * The presented token was the one rotated last, within the grace window: nothing changed, the
+     * caller answers with a fresh pair for the current token.
      */
     GRACE,
-    /** A used jti outside the grace window: the whole family and its session are revoked. */
+    /**
+     * A spent token (a generation below the current one) outside the grace window: the whole family
+     * and its session are revoked.
+     */
     REUSE_DETECTED,
-    /** Unknown, revoked or expired session, or a jti this family never issued. */
+    /**
+     * Unknown, revoked or expired session, or a token this family never issued (a generation above
+     * the current one, or the current or previous generation with another {@code jti}).
+     */
     REJECTED
   }
 
@@ -39,12 +56,20 @@ public interface SessionStore extends AutoCloseable {
   Optional<Session> findActive(String sid, Instant now);
 
   /**
-   * Consumes {@code presentedJti} and makes {@code newJti} current, atomically.
+   * Consumes the presented refresh token and makes {@code newJti}, one generation up, current,
+   * atomically; {@link Outcome} says how the presented token is judged.
    *
+   * @param presentedGeneration the presented token's {@code gen}, or {@link #UNKNOWN_GENERATION}
    * @param grace how long after a rotation its predecessor may be presented again without being
    *     treated as reuse; zero disables the window
    */
-  Rotation rotate(String sid, String presentedJti, String newJti, Instant now, Duration grace);
+  Rotation rotate(
+      String sid,
+      String presentedJti,
+      long presentedGeneration,
+      String newJti,
+      Instant now,
+      Duration grace);
 
   /** Revokes the session and its family. Returns false when it was not active. */
   boolean revoke(String sid);
@@ -53,8 +78,8 @@ public interface SessionStore extends AutoCloseable {
   int activeCount(Instant now);
 
   /**
-   * Deletes the sessions that expired by {@code now} or were revoked, with their used jtis, so the
-   * store stays bounded by the active sessions. {@link DemoServer} calls it periodically.
+   * Deletes the sessions that expired by {@code now} or were revoked, so the store stays bounded by
+   * the active sessions. {@link DemoServer} calls it periodically.
    *
    * @return the number of sessions deleted
    */

@@ -32,6 +32,9 @@ public final class TokenService {
    */
   public static final long LEEWAY_SECONDS = 5;
 
+  /** The refresh token's claim for its family's rotation counter. */
+  static final String GENERATION = "gen";
+
   private final Algorithm accessKey;
   private final Algorithm refreshKey;
   private final JWTVerifier accessVerifier;
@@ -42,8 +45,14 @@ public final class TokenService {
   /** Claims of a verified access token. */
   public record AccessClaims(String subject, String username, String sid, String jti) {}
 
-  /** Claims of a verified refresh token. */
-  public record RefreshClaims(String subject, String sid, String jti, Instant expiresAt) {}
+  /**
+   * Claims of a verified refresh token.
+   *
+   * @param generation the family's rotation counter when the token was issued (claim {@code gen}),
+   *     or {@link SessionStore#UNKNOWN_GENERATION} for a token issued before tokens carried it
+   */
+  public record RefreshClaims(
+      String subject, String sid, String jti, long generation, Instant expiresAt) {}
 
   /**
    * Why a token was refused. {@link #expired()} is true only for a token that is otherwise valid.
@@ -105,13 +114,20 @@ public final class TokenService {
         .sign(accessKey);
   }
 
-  public String issueRefresh(String subject, String sid, String jti, Instant expiresAt) {
+  /**
+   * A refresh token of family {@code sid}, named by {@code jti} and {@code generation} (claim
+   * {@code gen}, signed like the rest: the session store trusts it to tell spent tokens).
+   */
+  public String issueRefresh(
+      String subject, String sid, String jti, long generation, Instant expiresAt) {
+    if (generation < 0) throw new IllegalArgumentException("generation < 0");
     return JWT.create()
         .withHeader(Map.of("typ", REFRESH_TYPE))
         .withIssuer(ISSUER)
         .withAudience(REFRESH_AUDIENCE)
         .withSubject(subject)
         .withClaim("sid", sid)
+        .withClaim(GENERATION, generation)
         .withJWTId(jti)
         .withIssuedAt(clock.instant())
         .withExpiresAt(expiresAt)
@@ -127,7 +143,18 @@ public final class TokenService {
 
   public RefreshClaims verifyRefresh(String token) throws InvalidTokenException {
     var jwt = verify(refreshVerifier, REFRESH_TYPE, token);
-    return new RefreshClaims(jwt.getSubject(), sid(jwt), jwt.getId(), jwt.getExpiresAtAsInstant());
+    return new RefreshClaims(
+        jwt.getSubject(), sid(jwt), jwt.getId(), generation(jwt), jwt.getExpiresAtAsInstant());
+  }
+
+  private static long generation(DecodedJWT jwt) throws InvalidTokenException {
+    var claim = jwt.getClaim(GENERATION);
+    if (claim.isMissing()) return SessionStore.UNKNOWN_GENERATION;
+    var generation = claim.asLong();
+    if (generation == null || generation < 0) {
+      throw new InvalidTokenException("The token is invalid.", false);
+    }
+    return generation;
   }
 
   private static DecodedJWT verify(JWTVerifier verifier, String type, String token)

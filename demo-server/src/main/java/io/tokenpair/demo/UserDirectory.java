@@ -25,13 +25,26 @@ public final class UserDirectory {
 
   private record Entry(User user, PasswordHasher.Hash hash) {}
 
+  /** Checks a password against a stored hash; must be thread-safe. */
+  @FunctionalInterface
+  interface Verifier {
+    boolean verify(String password, PasswordHasher.Hash stored);
+  }
+
   private final PasswordHasher hasher;
+  private final Verifier verifier;
   private final List<String> usernames;
   private final CompletableFuture<Map<String, Entry>> byName;
   private final PasswordHasher.Hash dummy;
 
   public UserDirectory(Map<String, String> passwordsByName, PasswordHasher hasher) {
+    this(passwordsByName, hasher, hasher::verify);
+  }
+
+  /** Checks passwords with {@code verifier} instead of {@code hasher} (tests count the checks). */
+  UserDirectory(Map<String, String> passwordsByName, PasswordHasher hasher, Verifier verifier) {
     this.hasher = hasher;
+    this.verifier = verifier;
     var passwords = new LinkedHashMap<>(passwordsByName);
     this.usernames = List.copyOf(passwords.keySet());
     this.byName =
@@ -73,7 +86,7 @@ public final class UserDirectory {
   public Optional<User> authenticate(String username, String password) {
     var entry = entries().get(username);
     var hash = entry != null ? entry.hash() : dummy;
-    var matches = hasher.verify(password, hash);
+    var matches = verifier.verify(password, hash);
     return matches && entry != null ? Optional.of(entry.user()) : Optional.empty();
   }
 

@@ -8,10 +8,15 @@ import io.tokenpair.demo.DemoConfig.SecureCookie;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 import okhttp3.RequestBody;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -109,6 +114,95 @@ class AuthEndpointsTest {
     var blocked = harness.loginAnswer("demo", "demo-password");
     assertThat(blocked.code()).isEqualTo(429);
     assertThat(blocked.header("Retry-After")).isEqualTo("900");
+  }
+
+  /**
+   * Password checks that are counted and held: each waits until every request of the burst has
+   * either started its check or been answered without one, so all checks overlap.
+   */
+  private static final class HeldChecks implements UnaryOperator<UserDirectory.Verifier> {
+    final AtomicInteger checks = new AtomicInteger();
+    final CountDownLatch settled;
+
+    HeldChecks(int requests) {
+      settled = new CountDownLatch(requests);
+    }
+
+    @Override
+    public UserDirectory.Verifier apply(UserDirectory.Verifier real) {
+      return (password, stored) -> {
+        checks.incrementAndGet();
+        settled.countDown();
+        try {
+          if (!settled.await(20, TimeUnit.SECONDS)) throw new IllegalStateException("stuck");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+        return real.verify(password, stored);
+      };
+    }
+
+    /**
+     * Sends {@code n} wrong-password logins at once, the i-th for {@code username.apply(i)};
+     * returns their status codes.
+     */
+    List<Integer> burst(Harness harness, int n, IntFunction<String> username) throws Exception {
+      var barrier = new CyclicBarrier(n);
+      var pool = Executors.newFixedThreadPool(n);
+      try {
+        var futures = new ArrayList<Future<Integer>>();
+        for (int i = 0; i < n; i++) {
+          var name = username.apply(i);
+          futures.add(
+              pool.submit(
+                  () -> {
+                    barrier.await();
+                    var answer = harness.loginAnswer(name, "wrong-password");
+                    if (answer.code() == 429) {
+                      assertThat(answer.header("Retry-After")).isEqualTo("900");
+                      settled.countDown();
+                    }
+                    return answer.code();
+                  }));
+        }
+        var codes = new ArrayList<Integer>();
+        for (var f : futures) codes.add(f.get(30, TimeUnit.SECONDS));
+        return codes;
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void concurrentWrongPasswordsForOneAccountReachTheHasherExactlyLimitTimes() throws Exception {
+    int n = 64;
+    var held = new HeldChecks(n);
+    harness.close();
+    harness =
+        new Harness(b -> b.maxFailuresPerAccount(5).maxFailuresPerIp(1_000).threads(n + 4), held);
+    var codes = held.burst(harness, n, i -> "demo");
+    assertThat(held.checks).hasValue(5);
+    assertThat(codes).filteredOn(c -> c == 401).hasSize(5);
+    assertThat(codes).filteredOn(c -> c == 429).hasSize(n - 5);
+    assertThat(harness.loginAnswer("demo", "demo-password").code()).isEqualTo(429);
+    assertThat(held.checks).hasValue(5);
+  }
+
+  @Test
+  @Timeout(60)
+  void concurrentWrongPasswordsFromOneIpReachTheHasherExactlyLimitTimes() throws Exception {
+    int n = 64;
+    var held = new HeldChecks(n);
+    harness.close();
+    harness =
+        new Harness(b -> b.maxFailuresPerAccount(1_000).maxFailuresPerIp(5).threads(n + 4), held);
+    var codes = held.burst(harness, n, i -> i % 2 == 0 ? "demo" : "nobody-" + i);
+    assertThat(held.checks).hasValue(5);
+    assertThat(codes).filteredOn(c -> c == 401).hasSize(5);
+    assertThat(codes).filteredOn(c -> c == 429).hasSize(n - 5);
   }
 
   // --- captcha ---

@@ -131,9 +131,14 @@ class DemoServerTest {
 
     @Override
     public Rotation rotate(
-        String sid, String presentedJti, String newJti, Instant now, Duration grace) {
+        String sid,
+        String presentedJti,
+        long presentedGeneration,
+        String newJti,
+        Instant now,
+        Duration grace) {
       check();
-      return delegate.rotate(sid, presentedJti, newJti, now, grace);
+      return delegate.rotate(sid, presentedJti, presentedGeneration, newJti, now, grace);
     }
 
     @Override

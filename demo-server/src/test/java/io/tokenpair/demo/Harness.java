@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -58,6 +59,11 @@ final class Harness implements AutoCloseable {
   record Pair(String accessToken, String refreshToken) {}
 
   Harness(Consumer<DemoConfig.Builder> customize) {
+    this(customize, UnaryOperator.identity());
+  }
+
+  /** A server whose password checks go through {@code verifiers.apply(the real check)}. */
+  Harness(Consumer<DemoConfig.Builder> customize, UnaryOperator<UserDirectory.Verifier> verifiers) {
     var builder =
         DemoConfig.builder()
             .port(0)
@@ -68,7 +74,7 @@ final class Harness implements AutoCloseable {
             .clock(clock);
     customize.accept(builder);
     try {
-      server = new DemoServer(builder.build()).start();
+      server = new DemoServer(builder.build(), verifiers).start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -3,7 +3,13 @@ package io.tokenpair.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class LoginThrottleTest {
   private final TestClock clock = new TestClock();
@@ -11,41 +17,109 @@ class LoginThrottleTest {
 
   @Test
   void accountIsBlockedAfterItsLimitUntilTheWindowEnds() {
-    for (int i = 0; i < 3; i++) throttle.recordFailure("10.0.0." + i, "demo");
+    for (int i = 0; i < 3; i++)
+      assertThat(throttle.reserve("10.0.0." + i, "demo").allowed()).isTrue();
     clock.advance(Duration.ofMinutes(5));
-    assertThat(throttle.check("10.0.0.9", "demo")).isEqualTo(Duration.ofMinutes(10));
+    var refused = throttle.reserve("10.0.0.9", "demo");
+    assertThat(refused.allowed()).isFalse();
+    assertThat(refused.retryAfter()).isEqualTo(Duration.ofMinutes(10));
     clock.advance(Duration.ofMinutes(10));
-    assertThat(throttle.check("10.0.0.9", "demo")).isZero();
+    assertThat(throttle.reserve("10.0.0.9", "demo").retryAfter()).isZero();
+  }
+
+  @Test
+  void attemptsInFlightCountAgainstTheLimit() {
+    for (int i = 0; i < 3; i++) throttle.reserve("10.0.0." + i, "demo"); // none settled yet
+    assertThat(throttle.reserve("10.0.0.9", "demo").allowed()).isFalse();
   }
 
   @Test
   void accountNamesAreCountedCaseInsensitively() {
-    for (int i = 0; i < 3; i++) throttle.recordFailure("10.0.0." + i, i % 2 == 0 ? "Demo" : "demo");
-    assertThat(throttle.check("10.0.0.9", "DEMO")).isPositive();
+    for (int i = 0; i < 3; i++) throttle.reserve("10.0.0." + i, i % 2 == 0 ? "Demo" : "demo");
+    assertThat(throttle.reserve("10.0.0.9", "DEMO").retryAfter()).isPositive();
   }
 
   @Test
   void ipIsBlockedAcrossAccounts() {
-    for (int i = 0; i < 5; i++) throttle.recordFailure("10.0.0.1", "user" + i);
-    assertThat(throttle.check("10.0.0.1", "someone-new")).isEqualTo(Duration.ofMinutes(15));
-    assertThat(throttle.check("10.0.0.2", "someone-new")).isZero();
+    for (int i = 0; i < 5; i++) throttle.reserve("10.0.0.1", "user" + i);
+    assertThat(throttle.reserve("10.0.0.1", "someone-new").retryAfter())
+        .isEqualTo(Duration.ofMinutes(15));
+    assertThat(throttle.reserve("10.0.0.2", "someone-new").allowed()).isTrue();
   }
 
   @Test
-  void successClearsTheAccountButNotTheIp() {
-    for (int i = 0; i < 2; i++) throttle.recordFailure("10.0.0.1", "demo");
-    throttle.recordSuccess("demo");
-    throttle.recordFailure("10.0.0.1", "demo");
-    assertThat(throttle.check("10.0.0.2", "demo")).isZero();
-    throttle.recordFailure("10.0.0.1", "other");
-    throttle.recordFailure("10.0.0.1", "other");
-    assertThat(throttle.check("10.0.0.1", "demo")).isPositive();
+  void aRefusedAttemptIsNotCounted() {
+    for (int i = 0; i < 3; i++) throttle.reserve("10.0.0.1", "demo");
+    for (int i = 0; i < 10; i++)
+      assertThat(throttle.reserve("10.0.0.1", "demo").allowed()).isFalse();
+    assertThat(throttle.reserve("10.0.0.1", "other").allowed()).as("4 of 5 for the IP").isTrue();
+    assertThat(throttle.reserve("10.0.0.1", "other").allowed()).isTrue();
+    assertThat(throttle.reserve("10.0.0.1", "other").allowed()).isFalse();
   }
 
   @Test
-  void belowTheLimitNobodyWaits() {
-    throttle.recordFailure("10.0.0.1", "demo");
-    throttle.recordFailure("10.0.0.1", "demo");
-    assertThat(throttle.check("10.0.0.1", "demo")).isZero();
+  void successClearsTheAccountAndGivesBackItsIpSlot() {
+    throttle.reserve("10.0.0.1", "demo");
+    throttle.reserve("10.0.0.1", "demo");
+    throttle.reserve("10.0.0.1", "demo").succeeded();
+    throttle.reserve("10.0.0.1", "demo");
+    assertThat(throttle.reserve("10.0.0.2", "demo").allowed()).as("account at 2 of 3").isTrue();
+    assertThat(throttle.reserve("10.0.0.1", "other").allowed()).as("IP at 4 of 5").isTrue();
+    assertThat(throttle.reserve("10.0.0.1", "other").allowed()).as("IP at 5 of 5").isTrue();
+    assertThat(throttle.reserve("10.0.0.1", "other").allowed()).isFalse();
+  }
+
+  @Test
+  void aWrongCaptchaCountsAgainstTheIpOnly() {
+    for (int i = 0; i < 5; i++) throttle.reserve("10.0.0.1", "demo").captchaFailed();
+    assertThat(throttle.reserve("10.0.0.1", "demo").allowed()).as("the IP").isFalse();
+    for (int i = 0; i < 3; i++) {
+      assertThat(throttle.reserve("10.0.0.2", "demo").allowed()).as("the account").isTrue();
+    }
+  }
+
+  @Test
+  void anAttemptIsSettledOnce() {
+    var attempt = throttle.reserve("10.0.0.1", "demo");
+    for (int i = 0; i < 4; i++) throttle.reserve("10.0.0.1", "user" + i);
+    attempt.succeeded();
+    attempt.succeeded();
+    attempt.captchaFailed();
+    assertThat(throttle.reserve("10.0.0.1", "user8").allowed()).as("IP at 5 of 5").isTrue();
+    assertThat(throttle.reserve("10.0.0.1", "user9").allowed()).isFalse();
+  }
+
+  @Test
+  void aSuccessAfterTheWindowMovedOnGivesBackNothingOfTheNewWindow() {
+    var old = throttle.reserve("10.0.0.1", "u0");
+    clock.advance(Duration.ofMinutes(15));
+    for (int i = 1; i <= 5; i++) throttle.reserve("10.0.0.1", "u" + i);
+    old.succeeded();
+    assertThat(throttle.reserve("10.0.0.1", "u9").allowed()).isFalse();
+  }
+
+  @Test
+  @Timeout(30)
+  void concurrentReservationsForOneAccountAllowExactlyTheLimit() throws Exception {
+    int n = 64;
+    var barrier = new CyclicBarrier(n);
+    var pool = Executors.newFixedThreadPool(n);
+    try {
+      var futures = new ArrayList<Future<Boolean>>();
+      for (int i = 0; i < n; i++) {
+        var ip = "10.0.1." + i;
+        futures.add(
+            pool.submit(
+                () -> {
+                  barrier.await();
+                  return throttle.reserve(ip, "demo").allowed();
+                }));
+      }
+      int allowed = 0;
+      for (var f : futures) if (f.get(20, TimeUnit.SECONDS)) allowed++;
+      assertThat(allowed).isEqualTo(3);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }

@@ -7,7 +7,6 @@ import io.tokenpair.demo.SessionStore.Outcome;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +31,7 @@ abstract class SessionStoreContract {
   /** A fresh, empty store. */
   abstract SessionStore openEmptyStore() throws Exception;
 
-  /** Sessions plus used jtis held, expired and revoked ones included. */
+  /** Rows (or entries) held, expired and revoked sessions included: one per session. */
   abstract int storedRows() throws Exception;
 
   @BeforeEach
@@ -53,8 +52,7 @@ abstract class SessionStoreContract {
   void createdSessionIsFoundWithEveryField() {
     startSession();
     var found = store.findActive("s1", T0).orElseThrow();
-    assertThat(found)
-        .isEqualTo(new Session("s1", "1", "demo", T0.plus(LIFE), "j1", null, null, Set.of()));
+    assertThat(found).isEqualTo(new Session("s1", "1", "demo", T0.plus(LIFE), "j1", 0, null, null));
   }
 
   @Test
@@ -73,7 +71,7 @@ abstract class SessionStoreContract {
   @Test
   void unknownSessionIsNotFoundAndNotRotated() {
     assertThat(store.findActive("nope", T0)).isEmpty();
-    var rotation = store.rotate("nope", "j1", "j2", T0, NO_GRACE);
+    var rotation = store.rotate("nope", "j1", 0, "j2", T0, NO_GRACE);
     assertThat(rotation.outcome()).isEqualTo(Outcome.REJECTED);
     assertThat(rotation.session()).isNull();
   }
@@ -81,19 +79,19 @@ abstract class SessionStoreContract {
   @Test
   void rotationConsumesTheCurrentJtiAndMakesTheNewOneCurrent() {
     startSession();
-    var rotation = store.rotate("s1", "j1", "j2", T0, NO_GRACE);
+    var rotation = store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE);
     assertThat(rotation.outcome()).isEqualTo(Outcome.ROTATED);
     assertThat(rotation.session().currentJti()).isEqualTo("j2");
     assertThat(rotation.session().previousJti()).isEqualTo("j1");
     assertThat(rotation.session().rotatedAt()).isEqualTo(T0);
-    assertThat(rotation.session().usedJtis()).containsExactly("j1");
+    assertThat(rotation.session().generation()).isEqualTo(1);
     assertThat(store.findActive("s1", T0)).contains(rotation.session());
   }
 
   @Test
   void rotationKeepsTheFamilyExpiry() {
     startSession();
-    var rotation = store.rotate("s1", "j1", "j2", T0.plus(Duration.ofDays(3)), NO_GRACE);
+    var rotation = store.rotate("s1", "j1", 0, "j2", T0.plus(Duration.ofDays(3)), NO_GRACE);
     assertThat(rotation.session().expiresAt()).isEqualTo(T0.plus(LIFE));
   }
 
@@ -101,53 +99,57 @@ abstract class SessionStoreContract {
   void rotationsNeverExtendTheFamilyPastItsExpiry() {
     startSession();
     var end = T0.plus(LIFE);
-    assertThat(store.rotate("s1", "j1", "j2", end.minusSeconds(1), NO_GRACE).outcome())
+    assertThat(store.rotate("s1", "j1", 0, "j2", end.minusSeconds(1), NO_GRACE).outcome())
         .isEqualTo(Outcome.ROTATED);
     assertThat(store.findActive("s1", end.minusSeconds(1))).isPresent();
     assertThat(store.findActive("s1", end)).isEmpty();
-    assertThat(store.rotate("s1", "j2", "j3", end, NO_GRACE).outcome()).isEqualTo(Outcome.REJECTED);
+    assertThat(store.rotate("s1", "j2", 1, "j3", end, NO_GRACE).outcome())
+        .isEqualTo(Outcome.REJECTED);
   }
 
   @Test
   void reusedJtiRevokesTheFamilyAndSession() {
     startSession();
-    store.rotate("s1", "j1", "j2", T0, NO_GRACE);
-    var replay = store.rotate("s1", "j1", "j3", T0.plusSeconds(1), NO_GRACE);
+    store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE);
+    var replay = store.rotate("s1", "j1", 0, "j3", T0.plusSeconds(1), NO_GRACE);
     assertThat(replay.outcome()).isEqualTo(Outcome.REUSE_DETECTED);
     assertThat(replay.session()).isNull();
     assertThat(store.findActive("s1", T0)).isEmpty();
-    assertThat(store.rotate("s1", "j2", "j4", T0, NO_GRACE).outcome()).isEqualTo(Outcome.REJECTED);
+    assertThat(store.rotate("s1", "j2", 1, "j4", T0, NO_GRACE).outcome())
+        .isEqualTo(Outcome.REJECTED);
     assertThat(store.activeCount(T0)).isZero();
   }
 
   @Test
   void reuseOfAnOlderJtiRevokesTheFamily() {
     startSession();
-    store.rotate("s1", "j1", "j2", T0, NO_GRACE);
-    store.rotate("s1", "j2", "j3", T0, NO_GRACE);
-    store.rotate("s1", "j3", "j4", T0, NO_GRACE);
-    assertThat(store.rotate("s1", "j1", "j5", T0, NO_GRACE).outcome())
+    store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE);
+    store.rotate("s1", "j2", 1, "j3", T0, NO_GRACE);
+    store.rotate("s1", "j3", 2, "j4", T0, NO_GRACE);
+    assertThat(store.rotate("s1", "j1", 0, "j5", T0, NO_GRACE).outcome())
         .isEqualTo(Outcome.REUSE_DETECTED);
-    assertThat(store.rotate("s1", "j4", "j6", T0, NO_GRACE).outcome()).isEqualTo(Outcome.REJECTED);
+    assertThat(store.rotate("s1", "j4", 3, "j6", T0, NO_GRACE).outcome())
+        .isEqualTo(Outcome.REJECTED);
   }
 
   @Test
   void predecessorWithinGraceIsAnsweredWithoutRevoking() {
     startSession();
-    store.rotate("s1", "j1", "j2", T0, Duration.ofSeconds(10));
-    var retry = store.rotate("s1", "j1", "j3", T0.plusSeconds(10), Duration.ofSeconds(10));
+    store.rotate("s1", "j1", 0, "j2", T0, Duration.ofSeconds(10));
+    var retry = store.rotate("s1", "j1", 0, "j3", T0.plusSeconds(10), Duration.ofSeconds(10));
     assertThat(retry.outcome()).isEqualTo(Outcome.GRACE);
     assertThat(retry.session().currentJti()).isEqualTo("j2");
     assertThat(store.findActive("s1", T0)).isPresent();
-    assertThat(store.rotate("s1", "j2", "j4", T0.plusSeconds(10), Duration.ofSeconds(10)).outcome())
+    assertThat(
+            store.rotate("s1", "j2", 1, "j4", T0.plusSeconds(10), Duration.ofSeconds(10)).outcome())
         .isEqualTo(Outcome.ROTATED);
   }
 
   @Test
   void predecessorAfterGraceIsReuse() {
     startSession();
-    store.rotate("s1", "j1", "j2", T0, Duration.ofSeconds(10));
-    var late = store.rotate("s1", "j1", "j3", T0.plusSeconds(11), Duration.ofSeconds(10));
+    store.rotate("s1", "j1", 0, "j2", T0, Duration.ofSeconds(10));
+    var late = store.rotate("s1", "j1", 0, "j3", T0.plusSeconds(11), Duration.ofSeconds(10));
     assertThat(late.outcome()).isEqualTo(Outcome.REUSE_DETECTED);
     assertThat(store.findActive("s1", T0)).isEmpty();
   }
@@ -155,24 +157,106 @@ abstract class SessionStoreContract {
   @Test
   void predecessorWithoutGraceIsReuseEvenAtTheSameInstant() {
     startSession();
-    store.rotate("s1", "j1", "j2", T0, NO_GRACE);
-    assertThat(store.rotate("s1", "j1", "j3", T0, NO_GRACE).outcome())
+    store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE);
+    assertThat(store.rotate("s1", "j1", 0, "j3", T0, NO_GRACE).outcome())
         .isEqualTo(Outcome.REUSE_DETECTED);
   }
 
   @Test
   void olderThanPredecessorIsReuseEvenWithinGrace() {
     startSession();
-    store.rotate("s1", "j1", "j2", T0, Duration.ofSeconds(10));
-    store.rotate("s1", "j2", "j3", T0, Duration.ofSeconds(10));
-    var old = store.rotate("s1", "j1", "j4", T0, Duration.ofSeconds(10));
+    store.rotate("s1", "j1", 0, "j2", T0, Duration.ofSeconds(10));
+    store.rotate("s1", "j2", 1, "j3", T0, Duration.ofSeconds(10));
+    var old = store.rotate("s1", "j1", 0, "j4", T0, Duration.ofSeconds(10));
     assertThat(old.outcome()).isEqualTo(Outcome.REUSE_DETECTED);
   }
 
   @Test
   void unknownJtiIsRejectedWithoutRevoking() {
     startSession();
-    assertThat(store.rotate("s1", "never-issued", "j2", T0, NO_GRACE).outcome())
+    assertThat(store.rotate("s1", "never-issued", 0, "j2", T0, NO_GRACE).outcome())
+        .isEqualTo(Outcome.REJECTED);
+    assertThat(store.findActive("s1", T0)).isPresent();
+  }
+
+  @Test
+  void currentGenerationWithAnotherJtiIsRejectedWithoutRevoking() {
+    startSession();
+    store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE);
+    assertThat(store.rotate("s1", "not-j2", 1, "j3", T0, NO_GRACE).outcome())
+        .isEqualTo(Outcome.REJECTED);
+    assertThat(store.rotate("s1", "j2", 1, "j3", T0, NO_GRACE).outcome())
+        .isEqualTo(Outcome.ROTATED);
+  }
+
+  @Test
+  void currentJtiWithAnotherGenerationIsRejectedWithoutRevoking() {
+    startSession();
+    store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE);
+    for (long gen : new long[] {0, 2, 1_000}) {
+      assertThat(store.rotate("s1", "j2", gen, "j3", T0, NO_GRACE).outcome())
+          .as("gen %s", gen)
+          .isEqualTo(Outcome.REJECTED);
+    }
+    assertThat(store.findActive("s1", T0).orElseThrow().currentJti()).isEqualTo("j2");
+  }
+
+  @Test
+  void previousGenerationWithAnotherJtiIsRejectedEvenWithinGrace() {
+    startSession();
+    store.rotate("s1", "j1", 0, "j2", T0, Duration.ofSeconds(10));
+    assertThat(store.rotate("s1", "not-j1", 0, "j3", T0, Duration.ofSeconds(10)).outcome())
+        .isEqualTo(Outcome.REJECTED);
+    assertThat(store.rotate("s1", "not-j1", 0, "j3", T0, NO_GRACE).outcome())
+        .isEqualTo(Outcome.REJECTED);
+    assertThat(store.findActive("s1", T0)).isPresent();
+  }
+
+  @Test
+  void predecessorWithinGraceIsAnsweredWithTheCurrentGeneration() {
+    startSession();
+    store.rotate("s1", "j1", 0, "j2", T0, Duration.ofSeconds(10));
+    store.rotate("s1", "j2", 1, "j3", T0, Duration.ofSeconds(10));
+    var retry = store.rotate("s1", "j2", 1, "x", T0.plusSeconds(1), Duration.ofSeconds(10));
+    assertThat(retry.outcome()).isEqualTo(Outcome.GRACE);
+    assertThat(retry.session().currentJti()).isEqualTo("j3");
+    assertThat(retry.session().generation()).isEqualTo(2);
+  }
+
+  @Test
+  void tokenWithoutGenerationIsRotatedWhenItsJtiIsCurrent() {
+    startSession();
+    store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE);
+    var rotation = store.rotate("s1", "j2", SessionStore.UNKNOWN_GENERATION, "j3", T0, NO_GRACE);
+    assertThat(rotation.outcome()).isEqualTo(Outcome.ROTATED);
+    assertThat(rotation.session().generation()).isEqualTo(2);
+    assertThat(rotation.session().currentJti()).isEqualTo("j3");
+  }
+
+  @Test
+  void tokenWithoutGenerationIsPlacedByItsJti() {
+    startSession();
+    var grace = Duration.ofSeconds(10);
+    store.rotate("s1", "j1", 0, "j2", T0, grace);
+    store.rotate("s1", "j2", 1, "j3", T0, grace);
+    var unknown = SessionStore.UNKNOWN_GENERATION;
+    assertThat(store.rotate("s1", "j2", unknown, "x", T0, grace).outcome())
+        .as("the previous jti within grace")
+        .isEqualTo(Outcome.GRACE);
+    assertThat(store.rotate("s1", "j1", unknown, "x", T0, grace).outcome())
+        .as("a jti older than the previous one")
+        .isEqualTo(Outcome.REUSE_DETECTED);
+    assertThat(store.findActive("s1", T0)).isEmpty();
+  }
+
+  @Test
+  void tokenWithoutGenerationAndAnUnknownJtiIsRejectedBeforeTheSecondRotation() {
+    startSession();
+    var unknown = SessionStore.UNKNOWN_GENERATION;
+    assertThat(store.rotate("s1", "other", unknown, "x", T0, NO_GRACE).outcome())
+        .isEqualTo(Outcome.REJECTED);
+    store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE);
+    assertThat(store.rotate("s1", "other", unknown, "x", T0, NO_GRACE).outcome())
         .isEqualTo(Outcome.REJECTED);
     assertThat(store.findActive("s1", T0)).isPresent();
   }
@@ -181,10 +265,11 @@ abstract class SessionStoreContract {
   void reuseInAnotherFamilyDoesNotTouchThisOne() {
     startSession();
     store.create(Session.start("s2", "1", "demo", T0.plus(LIFE), "k1"));
-    store.rotate("s2", "k1", "k2", T0, NO_GRACE);
-    assertThat(store.rotate("s2", "k1", "k3", T0, NO_GRACE).outcome())
+    store.rotate("s2", "k1", 0, "k2", T0, NO_GRACE);
+    assertThat(store.rotate("s2", "k1", 0, "k3", T0, NO_GRACE).outcome())
         .isEqualTo(Outcome.REUSE_DETECTED);
-    assertThat(store.rotate("s1", "j1", "j2", T0, NO_GRACE).outcome()).isEqualTo(Outcome.ROTATED);
+    assertThat(store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE).outcome())
+        .isEqualTo(Outcome.ROTATED);
   }
 
   @Test
@@ -192,7 +277,8 @@ abstract class SessionStoreContract {
     startSession();
     var end = T0.plus(LIFE);
     assertThat(store.activeCount(end.minusSeconds(1))).isEqualTo(1);
-    assertThat(store.rotate("s1", "j1", "j2", end, NO_GRACE).outcome()).isEqualTo(Outcome.REJECTED);
+    assertThat(store.rotate("s1", "j1", 0, "j2", end, NO_GRACE).outcome())
+        .isEqualTo(Outcome.REJECTED);
     assertThat(store.activeCount(end)).isZero();
   }
 
@@ -202,7 +288,8 @@ abstract class SessionStoreContract {
     assertThat(store.revoke("s1")).isTrue();
     assertThat(store.revoke("s1")).isFalse();
     assertThat(store.findActive("s1", T0)).isEmpty();
-    assertThat(store.rotate("s1", "j1", "j2", T0, NO_GRACE).outcome()).isEqualTo(Outcome.REJECTED);
+    assertThat(store.rotate("s1", "j1", 0, "j2", T0, NO_GRACE).outcome())
+        .isEqualTo(Outcome.REJECTED);
   }
 
   @Test
@@ -211,19 +298,19 @@ abstract class SessionStoreContract {
   }
 
   @Test
-  void purgeDeletesExpiredSessionsWithTheirUsedJtisAndKeepsActiveOnes() throws Exception {
+  void purgeDeletesExpiredSessionsAndKeepsActiveOnes() throws Exception {
     for (int i = 0; i < 20; i++) startRotated("short-" + i, T0.plus(Duration.ofHours(1)), 3);
     for (int i = 0; i < 5; i++) startRotated("long-" + i, T0.plus(Duration.ofDays(1)), 1);
-    assertThat(storedRows()).isEqualTo(20 * (1 + 3) + 5 * (1 + 1));
+    assertThat(storedRows()).isEqualTo(20 + 5);
 
     assertThat(store.purge(T0.plus(Duration.ofMinutes(59)))).isZero();
     assertThat(store.purge(T0.plus(Duration.ofHours(1)))).isEqualTo(20);
 
-    assertThat(storedRows()).isEqualTo(5 * (1 + 1));
+    assertThat(storedRows()).isEqualTo(5);
     assertThat(store.activeCount(T0.plus(Duration.ofHours(1)))).isEqualTo(5);
     var late = T0.plus(Duration.ofHours(2));
-    assertThat(store.rotate("long-0", "long-0-j0", "x", late, NO_GRACE).outcome())
-        .as("a used jti of a live family is kept: reuse is still detected")
+    assertThat(store.rotate("long-0", "long-0-j0", 0, "x", late, NO_GRACE).outcome())
+        .as("a spent token of a live family is still detected")
         .isEqualTo(Outcome.REUSE_DETECTED);
   }
 
@@ -233,11 +320,11 @@ abstract class SessionStoreContract {
     startRotated("reused", T0.plus(LIFE), 2);
     startRotated("kept", T0.plus(LIFE), 2);
     store.revoke("revoked");
-    store.rotate("reused", "reused-j0", "x", T0, NO_GRACE);
+    store.rotate("reused", "reused-j0", 0, "x", T0, NO_GRACE);
 
     store.purge(T0);
 
-    assertThat(storedRows()).isEqualTo(1 + 2);
+    assertThat(storedRows()).isEqualTo(1);
     assertThat(store.findActive("kept", T0)).isPresent();
   }
 
@@ -248,10 +335,31 @@ abstract class SessionStoreContract {
       for (int i = 0; i < 10; i++) {
         startRotated("h" + hour + "-" + i, now, now.plus(Duration.ofHours(1)), 2);
       }
-      assertThat(storedRows()).isEqualTo((hour == 0 ? 10 : 20) * (1 + 2));
+      assertThat(storedRows()).isEqualTo(hour == 0 ? 10 : 20);
       store.purge(now);
-      assertThat(storedRows()).as("after the purge of hour %s", hour).isEqualTo(10 * (1 + 2));
+      assertThat(storedRows()).as("after the purge of hour %s", hour).isEqualTo(10);
       assertThat(store.activeCount(now)).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void agedFamilyIsStoredInOneRow() throws Exception {
+    startRotated("aged", T0.plus(LIFE), 200);
+    assertThat(storedRows()).isEqualTo(1);
+  }
+
+  @Test
+  @Timeout(120)
+  void familyRotatedTwoThousandTimesStillDetectsReuseOfItsFirstMiddleAndLastButOneToken() {
+    int rotations = 2_000;
+    for (int spent : new int[] {0, rotations / 2, rotations - 1}) {
+      var sid = "aged-" + spent;
+      startRotated(sid, T0.plus(LIFE), rotations);
+      var replay = store.rotate(sid, sid + "-j" + spent, spent, "x", T0.plusSeconds(1), NO_GRACE);
+      assertThat(replay.outcome())
+          .as("token %s of %s", spent, rotations)
+          .isEqualTo(Outcome.REUSE_DETECTED);
+      assertThat(store.findActive(sid, T0)).isEmpty();
     }
   }
 
@@ -264,7 +372,7 @@ abstract class SessionStoreContract {
     store.create(Session.start(sid, "1", "demo", expiresAt, sid + "-j0"));
     for (int r = 0; r < rotations; r++) {
       var outcome =
-          store.rotate(sid, sid + "-j" + r, sid + "-j" + (r + 1), now, NO_GRACE).outcome();
+          store.rotate(sid, sid + "-j" + r, r, sid + "-j" + (r + 1), now, NO_GRACE).outcome();
       assertThat(outcome).isEqualTo(Outcome.ROTATED);
     }
   }
@@ -296,7 +404,7 @@ abstract class SessionStoreContract {
             pool.submit(
                 () -> {
                   barrier.await();
-                  return store.rotate("s1", "j1", newJti, T0, Duration.ofSeconds(5)).outcome();
+                  return store.rotate("s1", "j1", 0, newJti, T0, Duration.ofSeconds(5)).outcome();
                 }));
       }
       for (var f : futures) outcomes.add(f.get(20, TimeUnit.SECONDS));
@@ -322,7 +430,7 @@ abstract class SessionStoreContract {
             pool.submit(
                 () -> {
                   barrier.await();
-                  return target.rotate("s1", "j1", newJti, T0, NO_GRACE).outcome();
+                  return target.rotate("s1", "j1", 0, newJti, T0, NO_GRACE).outcome();
                 }));
       }
       var outcomes = new ArrayList<Outcome>();

@@ -62,13 +62,54 @@ class TokenServiceTest {
   @Test
   void tokensCarryTheirTypeHeaderAndAudience() {
     var access = JWT.decode(validAccess());
-    var refresh = JWT.decode(tokens.issueRefresh("1", "sid-1", "jti-1", inMinutes(60)));
+    var refresh = JWT.decode(tokens.issueRefresh("1", "sid-1", "jti-1", 7, inMinutes(60)));
     assertThat(access.getType()).isEqualTo("at+jwt");
     assertThat(access.getAlgorithm()).isEqualTo("HS256");
     assertThat(access.getAudience()).containsExactly("tokenpair-api");
     assertThat(refresh.getType()).isEqualTo("rt+jwt");
     assertThat(refresh.getAudience()).containsExactly("tokenpair-refresh");
     assertThat(refresh.getId()).isEqualTo("jti-1");
+  }
+
+  @Test
+  void refreshTokenCarriesItsGeneration() throws Exception {
+    var claims = tokens.verifyRefresh(tokens.issueRefresh("1", "sid-1", "jti-1", 7, inMinutes(60)));
+    assertThat(claims.generation()).isEqualTo(7);
+    assertThat(claims.jti()).isEqualTo("jti-1");
+    assertThat(claims.sid()).isEqualTo("sid-1");
+  }
+
+  @Test
+  void refreshTokenWithoutGenerationIsOfUnknownGeneration() throws Exception {
+    var claims = tokens.verifyRefresh(refreshWithGeneration(null));
+    assertThat(claims.generation()).isEqualTo(SessionStore.UNKNOWN_GENERATION);
+  }
+
+  @Test
+  void refreshTokenWithANegativeOrNonNumericGenerationIsInvalid() {
+    for (var gen : new Object[] {-1L, "3", true}) {
+      assertThatThrownBy(() -> tokens.verifyRefresh(refreshWithGeneration(gen)))
+          .as("gen %s", gen)
+          .isInstanceOf(TokenService.InvalidTokenException.class)
+          .hasMessage("The token is invalid.");
+    }
+  }
+
+  /** A refresh token signed with the right key whose {@code gen} is {@code gen}, or none. */
+  private String refreshWithGeneration(Object gen) {
+    var b =
+        JWT.create()
+            .withHeader(Map.of("typ", TokenService.REFRESH_TYPE))
+            .withIssuer(TokenService.ISSUER)
+            .withAudience(TokenService.REFRESH_AUDIENCE)
+            .withSubject("1")
+            .withClaim("sid", "sid-1")
+            .withJWTId("jti-1")
+            .withExpiresAt(inMinutes(60));
+    if (gen instanceof Long n) b.withClaim(TokenService.GENERATION, n);
+    if (gen instanceof String text) b.withClaim(TokenService.GENERATION, text);
+    if (gen instanceof Boolean flag) b.withClaim(TokenService.GENERATION, flag);
+    return b.sign(Algorithm.HMAC256(Harness.REFRESH_SECRET));
   }
 
   @Test
@@ -102,7 +143,7 @@ class TokenServiceTest {
 
   @Test
   void refreshTokenIsNotAnAccessToken() {
-    var rt = tokens.issueRefresh("1", "sid-1", "jti-1", inMinutes(60));
+    var rt = tokens.issueRefresh("1", "sid-1", "jti-1", 7, inMinutes(60));
     assertThatThrownBy(() -> tokens.verifyAccess(rt))
         .isInstanceOf(TokenService.InvalidTokenException.class);
   }

@@ -1,49 +1,64 @@
 package io.tokenpair.mockwebserver;
 
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
-import okio.ByteString;
 
 /**
- * A {@link Dispatcher} that plays a token-pair server on {@code mockwebserver3.MockWebServer}, for
- * integration tests of apps that use {@code client-sdk}. It speaks the tokenpair protocol ({@code
- * docs/protocol.md}):
+ * A {@link Dispatcher} that plays the tokenpair demo server on {@code
+ * mockwebserver3.MockWebServer}, for integration tests of apps that use {@code client-sdk}. It
+ * answers as the demo server does ({@code docs/protocol.md}): the same statuses, {@code error}
+ * codes, headers and cookie attributes, checked by a contract test that runs one scenario list
+ * against both.
  *
  * <ul>
- *   <li>{@code POST /auth/login} with JSON {@code {"username":...,"password":...}}: 200 with {@code
- *       {"code":0,"message":"ok","data":{"access_token":...,"token_type":"Bearer","expires_in":...}}}
- *       and a {@code Set-Cookie: rt=...; Path=/auth; HttpOnly; SameSite=Strict; Max-Age=...}; 401
- *       {@code invalid_credentials} otherwise.
+ *   <li>{@code POST /auth/login} with a JSON body {@code {"username":...,"password":...}}: 200
+ *       {@code {"code":0,"message":"ok","data":{"access_token":...,"token_type":"Bearer",
+ *       "expires_in":...}}} and {@code Set-Cookie: rt=...; Path=/auth; HttpOnly; SameSite=Strict;
+ *       Max-Age=...} ({@code ; Secure} over TLS or with {@code X-Forwarded-Proto: https}); 401
+ *       {@code invalid_credentials}; 400 {@code invalid_request} for malformed JSON, a missing or
+ *       non-string field; 415 for another content type; 413 over 16 KiB.
  *   <li>{@code POST /auth/refresh} with the {@code rt} cookie: the same answer with a rotated
- *       cookie. The previous refresh token is consumed; presenting it again revokes the whole
- *       session (reuse detection). Failures answer 401 {@code invalid_refresh_token} and clear the
- *       cookie.
- *   <li>{@code POST /auth/logout}: 204, the cookie cleared, the session revoked.
- *   <li>Every other path is a protected resource: 200 {@code {"code":0,"data":{"path":...}}} for a
- *       live access token; 401 with {@code WWW-Authenticate: Bearer realm="tokenpair"} without one;
- *       the {@linkplain Builder#expiredStatus expired status} with {@code error="invalid_token"}
- *       for an expired, revoked or unknown one.
+ *       cookie. Every failure clears the cookie: 401 {@code missing_refresh_token}, {@code
+ *       invalid_refresh_token} (unknown, expired, session ended) or {@code refresh_token_reused} (a
+ *       consumed token presented again: the session is revoked); 400 {@code invalid_request} for
+ *       two {@code rt} cookies. Within the {@linkplain Builder#rotationGrace rotation grace} the
+ *       token rotated last gets a fresh pair for the session's <em>current</em> refresh token, and
+ *       nothing is rotated or revoked.
+ *   <li>{@code POST /auth/logout}: 204, the cookie cleared, the session named by the cookie or by a
+ *       valid bearer revoked.
+ *   <li>Every other path is a protected resource, any method: 200 {@code
+ *       {"code":0,"message":"ok","data":{"id":"1","username":...,"path":...,"sid":...}}} for a live
+ *       access token; 401 {@code missing_token} with {@code WWW-Authenticate: Bearer
+ *       realm="tokenpair"} without one; the {@linkplain Builder#expiredStatus expired status} with
+ *       {@code token_expired} for an expired one (5 s of leeway, as the demo server allows); 401
+ *       {@code invalid_token} for an unknown one or one whose session ended.
  * </ul>
  *
- * <p>Access tokens are JWTs with {@code sid}, {@code iat} and {@code exp} claims (signed with a
- * dummy signature: the SDK does not verify them), so client-side refresh-ahead can be tested;
- * {@link Builder#opaqueAccessTokens()} issues opaque ones instead.
+ * <p>Failed logins are throttled as the demo server does by default: 5 per account and 20 in all
+ * (the demo server counts per client IP) within 15 minutes, then 429 {@code too_many_attempts} with
+ * {@code Retry-After}. Unlike the demo server it has no captcha, CORS or origin checks, and every
+ * path that is not an auth endpoint is a resource. Every answer carries {@code Cache-Control:
+ * no-store}.
  *
- * <p>Script it with {@link #expireAccessTokens()}, {@link #rejectNextRefresh()}, {@link
- * #failNextRefresh(int)} and {@link #holdRefreshes()}; verify with the counters.
+ * <p>Access tokens are JWTs with {@code sub}, {@code name}, {@code sid}, {@code jti}, {@code iat}
+ * and {@code exp} claims (with a dummy signature: the SDK does not verify them), so client-side
+ * refresh-ahead can be tested; {@link Builder#opaqueAccessTokens()} issues opaque ones instead.
+ *
+ * <p>Script it with {@link #expireAccessTokens()}, {@link #revokeAllSessions()}, the next-refresh
+ * hooks ({@link #rejectNextRefresh()}, {@link #failNextRefresh(int)}, {@link
+ * #disconnectNextRefresh()}, {@link #dropNextRefreshAnswer()}), {@link #holdRefreshes()}; wait with
+ * {@link #awaitRefreshes}, {@link #awaitExpiredCount}, {@link #awaitRequestCount}; verify with the
+ * counters.
  *
  * <pre>{@code
  * TokenServerDispatcher tokens = TokenServerDispatcher.create();
@@ -54,47 +69,53 @@ import okio.ByteString;
  * assertEquals(1, tokens.refreshCount());
  * }</pre>
  *
- * <p>This class is thread-safe: MockWebServer may dispatch concurrent requests.
+ * <p>This class is thread-safe: MockWebServer may dispatch concurrent requests, and tests may call
+ * every method from any thread. A held refresh waits outside the lock.
  */
 public final class TokenServerDispatcher extends Dispatcher {
-  private static final Pattern JSON_STRING_FIELD =
-      Pattern.compile("\"(username|password)\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final long HOLD_LIMIT_SECONDS = 30;
+
+  /** MockWebServer does not tell the client's address: all clients count as one for throttling. */
+  private static final String CLIENT_IP = "client";
+
+  static {
+    // Loads Jackson with this class, so that a test's first request does not pay for it within
+    // the client's timeouts.
+    Answers.toJson(Collections.singletonMap("code", 0));
+  }
+
+  /** What one refresh does instead of, or after, its ordinary handling. Immutable. */
+  private static final class Script {
+    static final Script REJECT = new Script(0);
+    static final Script DISCONNECT = new Script(0);
+    static final Script DROP_ANSWER = new Script(0);
+
+    /** Non-zero: the refresh fails with this status. */
+    final int failStatus;
+
+    Script(int failStatus) {
+      this.failStatus = failStatus;
+    }
+  }
 
   private final String username;
   private final String password;
   private final String loginPath;
   private final String refreshPath;
   private final String logoutPath;
-  private final int expiredStatus;
-  private final long accessLifetimeMillis;
-  private final long refreshLifetimeMillis;
-  private final boolean opaque;
-  private final long rotationGraceMillis;
+
   private final Clock clock;
-  private final SecureRandom random = new SecureRandom();
 
   /** Guarded by this. */
-  private final Map<String, AccessToken> accessTokens = new HashMap<>();
+  private final LoginThrottle throttle = new LoginThrottle();
 
-  /** Sessions by id. Guarded by this. */
-  private final Map<String, Session> sessions = new HashMap<>();
+  /** The session and token state. Guarded by this. */
+  private final Sessions sessions;
 
-  /** Refresh token value to its session, current and consumed ones alike. Guarded by this. */
-  private final Map<String, Session> refreshTokens = new HashMap<>();
+  /** Scripts for the next refreshes, first in first out. Guarded by this. */
+  private final Queue<Script> scripts = new ArrayDeque<>();
 
-  /** Access tokens issued before this serial are expired. Guarded by this. */
-  private long minimumSerial;
-
-  /** Guarded by this. */
-  private long serial;
-
-  /** Guarded by this. */
-  private int rejectRefreshes;
-
-  /** Guarded by this. */
-  private final List<Integer> refreshFailures = new ArrayList<>();
-
-  /** Guarded by this. */
+  /** Non-null while refresh answers are held. Guarded by this. */
   private CountDownLatch refreshHold;
 
   /** Guarded by this. */
@@ -109,24 +130,14 @@ public final class TokenServerDispatcher extends Dispatcher {
   /** Guarded by this. */
   private int logoutCount;
 
-  /** Guarded by this. */
-  private int reuseDetectedCount;
-
-  /** Guarded by this. */
-  private int expiredCount;
-
   private TokenServerDispatcher(Builder builder) {
     this.username = builder.username;
     this.password = builder.password;
     this.loginPath = builder.loginPath;
     this.refreshPath = builder.refreshPath;
     this.logoutPath = builder.logoutPath;
-    this.expiredStatus = builder.expiredStatus;
-    this.accessLifetimeMillis = builder.accessLifetimeMillis;
-    this.refreshLifetimeMillis = builder.refreshLifetimeMillis;
-    this.opaque = builder.opaque;
-    this.rotationGraceMillis = builder.rotationGraceMillis;
     this.clock = builder.clock;
+    this.sessions = new Sessions(builder, commonDirectory(loginPath, refreshPath, logoutPath));
   }
 
   /** Returns a dispatcher with the defaults of {@link Builder}. */
@@ -142,39 +153,74 @@ public final class TokenServerDispatcher extends Dispatcher {
   // Scripting.
 
   /**
-   * Expires every access token issued so far, as if their {@code exp} had passed. Refresh tokens
-   * stay valid.
+   * Expires every access token issued so far, as if their {@code exp} had passed: they get the
+   * expired status with {@code token_expired}. Refresh tokens stay valid.
    */
   public synchronized void expireAccessTokens() {
-    minimumSerial = serial + 1;
+    sessions.expireAccessTokens();
   }
 
   /**
-   * The next refresh is rejected as if its token had been revoked: 401, the cookie cleared, the
-   * session ended.
+   * Ends every session, as a server-side sign-out would: their access tokens get 401 {@code
+   * invalid_token} and their refresh tokens 401 {@code invalid_refresh_token} at once.
+   */
+  public synchronized void revokeAllSessions() {
+    sessions.revokeAll();
+  }
+
+  /**
+   * The next refresh is rejected as if its session had been revoked just before: the session named
+   * by its cookie ends, and it gets 401 {@code invalid_refresh_token} with the cookie cleared.
+   * Scripts queue: each refresh takes the oldest.
    */
   public synchronized void rejectNextRefresh() {
-    rejectRefreshes++;
+    scripts.add(Script.REJECT);
   }
 
   /**
-   * The next refresh fails with {@code status} (for example 503 or 429) without touching the
-   * session, as an overloaded server would.
+   * The next refresh fails with {@code status} (for example 503 or 500) and the demo server's error
+   * body for it ({@code store_unavailable} with {@code Retry-After: 1}, {@code internal_error}),
+   * without touching the session or the cookie, as an overloaded server would. Scripts queue: each
+   * refresh takes the oldest.
+   *
+   * @throws IllegalArgumentException if {@code status} is not in 400..599.
    */
   public synchronized void failNextRefresh(int status) {
-    if (status < 400 || status > 599)
+    if (status < 400 || status > 599) {
       throw new IllegalArgumentException("not an error status: " + status);
-    refreshFailures.add(status);
+    }
+    scripts.add(new Script(status));
   }
 
   /**
-   * Makes refresh requests wait, once they have been counted, until {@link #releaseRefreshes()}.
+   * The next refresh is counted but not performed: its connection is closed without an answer, as a
+   * network failure before the request reached the server would look. Scripts queue: each refresh
+   * takes the oldest.
+   */
+  public synchronized void disconnectNextRefresh() {
+    scripts.add(Script.DISCONNECT);
+  }
+
+  /**
+   * The next refresh is performed (the session rotates, or whatever its cookie earns) but its
+   * connection is closed instead of the answer: the server moved on and the client never learns the
+   * new refresh token. Use it to test retries after a lost answer, with and without a {@linkplain
+   * Builder#rotationGrace rotation grace}. Scripts queue: each refresh takes the oldest.
+   */
+  public synchronized void dropNextRefreshAnswer() {
+    scripts.add(Script.DROP_ANSWER);
+  }
+
+  /**
+   * Holds the answers of refreshes until {@link #releaseRefreshes()}. A held refresh has been
+   * counted and performed (the server rotated when it arrived), so {@link #awaitRefreshes} sees it;
+   * only its answer waits, at most 30 seconds. Idempotent.
    */
   public synchronized void holdRefreshes() {
     if (refreshHold == null) refreshHold = new CountDownLatch(1);
   }
 
-  /** Lets held and future refresh requests proceed. */
+  /** Sends the answers of held refreshes, and stops holding later ones. Idempotent. */
   public void releaseRefreshes() {
     CountDownLatch hold;
     synchronized (this) {
@@ -184,14 +230,6 @@ public final class TokenServerDispatcher extends Dispatcher {
     if (hold != null) hold.countDown();
   }
 
-  /**
-   * Ends every session, as a server-side sign-out would: their access and refresh tokens stop
-   * working at once.
-   */
-  public synchronized void revokeAllSessions() {
-    for (Session session : sessions.values()) session.revoked = true;
-  }
-
   // Verifying.
 
   /** Returns the number of login requests, successful or not. */
@@ -199,7 +237,7 @@ public final class TokenServerDispatcher extends Dispatcher {
     return loginCount;
   }
 
-  /** Returns the number of refresh requests, successful or not. */
+  /** Returns the number of refresh requests, successful or not, held ones included. */
   public synchronized int refreshCount() {
     return refreshCount;
   }
@@ -210,15 +248,29 @@ public final class TokenServerDispatcher extends Dispatcher {
   }
 
   /**
-   * Returns how many times a consumed refresh token was presented again (each revoked its session).
+   * Returns how many times a consumed refresh token was presented again outside the grace (each
+   * revoked its session).
    */
   public synchronized int reuseDetectedCount() {
-    return reuseDetectedCount;
+    return sessions.reuseDetectedCount();
   }
 
-  /** Returns how many protected requests were answered with the expired status. */
+  /**
+   * Returns how many refreshes presented the token rotated last within the rotation grace and got
+   * the current pair reissued.
+   */
+  public synchronized int graceRetryCount() {
+    return sessions.graceRetryCount();
+  }
+
+  /** Returns how many protected requests were answered {@code token_expired}. */
   public synchronized int expiredCount() {
-    return expiredCount;
+    return sessions.expiredCount();
+  }
+
+  /** Returns the access token issued last, by a login or a refresh, or null before the first. */
+  public synchronized String lastIssuedAccessToken() {
+    return sessions.lastAccessToken();
   }
 
   /** Returns how many requests had {@code path} as their encoded path. */
@@ -237,10 +289,58 @@ public final class TokenServerDispatcher extends Dispatcher {
    * @return true if the count was reached, false on timeout.
    * @throws InterruptedException if the thread is interrupted while it waits.
    */
-  public synchronized boolean awaitRequestCount(String path, int count, long timeout, TimeUnit unit)
+  public boolean awaitRequestCount(String path, int count, long timeout, TimeUnit unit)
+      throws InterruptedException {
+    return await(Counter.REQUESTS, path, count, timeout, unit);
+  }
+
+  /**
+   * Blocks until at least {@code count} refresh requests have arrived and been performed (their
+   * answers may be {@linkplain #holdRefreshes() held}), or the timeout passes.
+   *
+   * @return true if the count was reached, false on timeout.
+   * @throws InterruptedException if the thread is interrupted while it waits.
+   */
+  public boolean awaitRefreshes(int count, long timeout, TimeUnit unit)
+      throws InterruptedException {
+    return await(Counter.REFRESHES, null, count, timeout, unit);
+  }
+
+  /**
+   * Blocks until at least {@code count} protected requests have been answered {@code token_expired}
+   * (see {@link #expiredCount()}), or the timeout passes: for example until every caller of a
+   * stampede has met its expired token.
+   *
+   * @return true if the count was reached, false on timeout.
+   * @throws InterruptedException if the thread is interrupted while it waits.
+   */
+  public boolean awaitExpiredCount(int count, long timeout, TimeUnit unit)
+      throws InterruptedException {
+    return await(Counter.EXPIRED, null, count, timeout, unit);
+  }
+
+  private enum Counter {
+    REQUESTS,
+    REFRESHES,
+    EXPIRED
+  }
+
+  private synchronized int count(Counter counter, String path) {
+    switch (counter) {
+      case REQUESTS:
+        return requestCount(path);
+      case REFRESHES:
+        return refreshCount;
+      default:
+        return sessions.expiredCount();
+    }
+  }
+
+  private synchronized boolean await(
+      Counter counter, String path, int count, long timeout, TimeUnit unit)
       throws InterruptedException {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
-    while (requestCount(path) < count) {
+    while (count(counter, path) < count) {
       long remaining = deadline - System.nanoTime();
       if (remaining <= 0) return false;
       TimeUnit.NANOSECONDS.timedWait(this, remaining);
@@ -255,12 +355,7 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /** Returns the number of sessions that are neither revoked nor expired. */
   public synchronized int activeSessionCount() {
-    int count = 0;
-    long now = clock.millis();
-    for (Session session : sessions.values()) {
-      if (!session.revoked && session.expiresAtMillis > now) count++;
-    }
-    return count;
+    return sessions.activeCount();
   }
 
   // Dispatching.
@@ -272,198 +367,97 @@ public final class TokenServerDispatcher extends Dispatcher {
       requests.add(request);
       notifyAll();
     }
-    if (path.equals(loginPath))
-      return "POST".equals(request.getMethod()) ? login(request) : notAllowed();
-    if (path.equals(refreshPath))
-      return "POST".equals(request.getMethod()) ? refresh(request) : notAllowed();
-    if (path.equals(logoutPath))
-      return "POST".equals(request.getMethod()) ? logout(request) : notAllowed();
-    return resource(request);
+    try {
+      if (path.equals(loginPath)) return login(requirePost(request));
+      if (path.equals(refreshPath)) return refresh(requirePost(request));
+      if (path.equals(logoutPath)) return logout(requirePost(request));
+      synchronized (this) {
+        try {
+          return sessions.resource(request);
+        } finally {
+          notifyAll(); // The expired count may have moved.
+        }
+      }
+    } catch (Refusal refusal) {
+      return refusal.answer();
+    }
   }
 
-  private synchronized MockResponse login(RecordedRequest request) {
-    loginCount++;
-    String body = request.getBody() != null ? request.getBody().string(StandardCharsets.UTF_8) : "";
-    Map<String, String> fields = new HashMap<>();
-    Matcher matcher = JSON_STRING_FIELD.matcher(body);
-    while (matcher.find()) fields.put(matcher.group(1), matcher.group(2));
-    if (!username.equals(fields.get("username")) || !password.equals(fields.get("password"))) {
-      return error(401, "invalid_credentials", "Wrong username or password.").build();
+  private static RecordedRequest requirePost(RecordedRequest request) throws Refusal {
+    if (!"POST".equals(request.getMethod())) {
+      throw new Refusal(405, "method_not_allowed", "Use POST.").header("Allow", "POST");
     }
-    Session session = new Session(randomId(), clock.millis() + refreshLifetimeMillis);
-    sessions.put(session.id, session);
-    return tokens(session);
+    return request;
+  }
+
+  private MockResponse login(RecordedRequest request) throws Refusal {
+    synchronized (this) {
+      loginCount++;
+    }
+    JsonNode body = Requests.jsonObject(request);
+    String user = Requests.requiredString(body, "username");
+    String pass = Requests.requiredString(body, "password");
+    synchronized (this) {
+      long now = clock.millis();
+      long wait = throttle.waitMillis(CLIENT_IP, user, now);
+      if (wait > 0) {
+        throw new Refusal(429, "too_many_attempts", "Too many failed logins. Try again later.")
+            .header("Retry-After", String.valueOf(LoginThrottle.retryAfterSeconds(wait)));
+      }
+      if (!username.equals(user) || !password.equals(pass)) {
+        throttle.recordFailure(CLIENT_IP, user, now);
+        throw new Refusal(401, "invalid_credentials", "The username or password is wrong.")
+            .header("WWW-Authenticate", Answers.REALM);
+      }
+      throttle.recordSuccess(user);
+      return sessions.start(request);
+    }
+  }
+
+  private synchronized MockResponse logout(RecordedRequest request) throws Refusal {
+    logoutCount++;
+    return sessions.logout(request);
   }
 
   private MockResponse refresh(RecordedRequest request) throws InterruptedException {
+    MockResponse answer;
     CountDownLatch hold;
     synchronized (this) {
       refreshCount++;
+      Script script = scripts.poll();
+      if (script == Script.DISCONNECT) {
+        answer = Answers.cutConnection();
+      } else if (script != null && script.failStatus != 0) {
+        answer = Answers.failure(script.failStatus).answer();
+      } else {
+        try {
+          answer =
+              script == Script.REJECT
+                  ? sessions.reject(request).answer()
+                  : sessions.rotate(request);
+        } catch (Refusal refusal) {
+          answer = refusal.answer();
+        }
+        if (script == Script.DROP_ANSWER) answer = Answers.cutConnection();
+      }
       hold = refreshHold;
+      notifyAll();
     }
-    if (hold != null && !hold.await(30, TimeUnit.SECONDS)) {
+    if (hold != null && !hold.await(HOLD_LIMIT_SECONDS, TimeUnit.SECONDS)) {
       throw new IllegalStateException("Refreshes were held for 30 s without releaseRefreshes().");
     }
-    synchronized (this) {
-      if (!refreshFailures.isEmpty()) {
-        int status = refreshFailures.remove(0);
-        return error(status, "unavailable", "Try again later.").build();
-      }
-      String rt = cookie(request, "rt");
-      Session session = rt != null ? refreshTokens.get(rt) : null;
-      if (session == null || session.revoked || session.expiresAtMillis <= clock.millis()) {
-        return refreshRejected();
-      }
-      boolean withinGrace =
-          rotationGraceMillis > 0 // Without a grace, even a reuse in the same millisecond is reuse.
-              && rt.equals(session.previousRefreshToken)
-              && clock.millis() - session.rotatedAtMillis <= rotationGraceMillis;
-      if (!rt.equals(session.refreshToken) && !withinGrace) {
-        reuseDetectedCount++;
-        session.revoked = true;
-        return refreshRejected();
-      }
-      if (rejectRefreshes > 0) {
-        rejectRefreshes--;
-        session.revoked = true;
-        return refreshRejected();
-      }
-      return tokens(session);
-    }
+    return answer;
   }
 
-  private synchronized MockResponse logout(RecordedRequest request) {
-    logoutCount++;
-    String rt = cookie(request, "rt");
-    Session session = rt != null ? refreshTokens.get(rt) : null;
-    if (session != null) session.revoked = true;
-    return new MockResponse.Builder().code(204).addHeader("Set-Cookie", clearedCookie()).build();
-  }
-
-  private synchronized MockResponse resource(RecordedRequest request) {
-    String authorization = request.getHeaders().get("Authorization");
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return error(401, "unauthorized", "Sign in first.")
-          .addHeader("WWW-Authenticate", "Bearer realm=\"tokenpair\"")
-          .build();
-    }
-    AccessToken token = accessTokens.get(authorization.substring(7).trim());
-    if (token == null
-        || token.serial < minimumSerial
-        || token.expiresAtMillis <= clock.millis()
-        || token.session.revoked) {
-      expiredCount++;
-      return error(expiredStatus, "invalid_token", "The access token expired or was revoked.")
-          .addHeader("WWW-Authenticate", "Bearer realm=\"tokenpair\", error=\"invalid_token\"")
-          .build();
-    }
-    String path = request.getUrl().encodedPath().replace("\\", "\\\\").replace("\"", "\\\"");
-    return json(
-            200,
-            "{\"code\":0,\"message\":\"ok\",\"data\":{\"path\":\""
-                + path
-                + "\",\"sid\":\""
-                + token.session.id
-                + "\"}}")
-        .build();
-  }
-
-  /**
-   * Issues a new pair for {@code session}, consuming its previous refresh token. Holds the lock.
-   */
-  private MockResponse tokens(Session session) {
-    long now = clock.millis();
-    long n = ++serial;
-    long expiresAt = now + accessLifetimeMillis;
-    String access = opaque ? "opaque-" + randomId() : jwt(session.id, n, now, expiresAt);
-    accessTokens.put(access, new AccessToken(session, n, expiresAt));
-    session.previousRefreshToken = session.refreshToken;
-    session.rotatedAtMillis = now;
-    session.refreshToken = "rt-" + randomId();
-    refreshTokens.put(session.refreshToken, session);
-    long maxAgeSeconds = Math.max(1, (session.expiresAtMillis - now) / 1000);
-    return json(
-            200,
-            "{\"code\":0,\"message\":\"ok\",\"data\":{\"access_token\":\""
-                + access
-                + "\",\"token_type\":\"Bearer\",\"expires_in\":"
-                + accessLifetimeMillis / 1000
-                + "}}")
-        .addHeader("Cache-Control", "no-store")
-        .addHeader(
-            "Set-Cookie",
-            "rt="
-                + session.refreshToken
-                + "; Path=/auth; HttpOnly; SameSite=Strict; Max-Age="
-                + maxAgeSeconds)
-        .build();
-  }
-
-  private MockResponse refreshRejected() {
-    return error(401, "invalid_refresh_token", "Sign in again.")
-        .addHeader("Set-Cookie", clearedCookie())
-        .build();
-  }
-
-  private static String clearedCookie() {
-    return "rt=; Path=/auth; HttpOnly; SameSite=Strict; Max-Age=0";
-  }
-
-  private static MockResponse notAllowed() {
-    return error(405, "method_not_allowed", "Use POST.").addHeader("Allow", "POST").build();
-  }
-
-  private static MockResponse.Builder error(int status, String error, String message) {
-    return json(
-        status,
-        "{\"code\":" + status + ",\"error\":\"" + error + "\",\"message\":\"" + message + "\"}");
-  }
-
-  private static MockResponse.Builder json(int status, String body) {
-    return new MockResponse.Builder()
-        .code(status)
-        .addHeader("Content-Type", "application/json; charset=utf-8")
-        .body(body);
-  }
-
-  private static String cookie(RecordedRequest request, String name) {
-    String found = null;
-    for (String header : request.getHeaders().values("Cookie")) {
-      for (String pair : header.split(";")) {
-        String trimmed = pair.trim();
-        if (trimmed.startsWith(name + "=")) {
-          if (found != null) return null; // Two cookies of one name: ambiguous, so none.
-          found = trimmed.substring(name.length() + 1);
-        }
+  /** The longest directory that holds all three paths: {@code /auth} for the defaults. */
+  static String commonDirectory(String... paths) {
+    String common = paths[0].substring(0, paths[0].lastIndexOf('/') + 1);
+    for (String path : paths) {
+      while (!path.startsWith(common)) {
+        common = common.substring(0, common.lastIndexOf('/', common.length() - 2) + 1);
       }
     }
-    return found;
-  }
-
-  private String jwt(String sid, long n, long issuedAtMillis, long expiresAtMillis) {
-    String header = base64Url("{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}");
-    String payload =
-        base64Url(
-            "{\"sub\":\"1\",\"sid\":\""
-                + sid
-                + "\",\"jti\":\""
-                + n
-                + "\",\"iat\":"
-                + issuedAtMillis / 1000
-                + ",\"exp\":"
-                + expiresAtMillis / 1000
-                + "}");
-    return header + "." + payload + "." + base64Url(randomId());
-  }
-
-  private static String base64Url(String text) {
-    return ByteString.encodeUtf8(text).base64Url().replace("=", "");
-  }
-
-  private String randomId() {
-    byte[] bytes = new byte[12];
-    random.nextBytes(bytes);
-    return ByteString.of(bytes).hex();
+    return common.length() > 1 ? common.substring(0, common.length() - 1) : "/";
   }
 
   @Override
@@ -471,45 +465,20 @@ public final class TokenServerDispatcher extends Dispatcher {
     return "TokenServerDispatcher{user=" + username + "}";
   }
 
-  private static final class Session {
-    final String id;
-    final long expiresAtMillis;
-    String refreshToken;
-    String previousRefreshToken;
-    long rotatedAtMillis;
-    boolean revoked;
-
-    Session(String id, long expiresAtMillis) {
-      this.id = id;
-      this.expiresAtMillis = expiresAtMillis;
-    }
-  }
-
-  private static final class AccessToken {
-    final Session session;
-    final long serial;
-    final long expiresAtMillis;
-
-    AccessToken(Session session, long serial, long expiresAtMillis) {
-      this.session = session;
-      this.serial = serial;
-      this.expiresAtMillis = expiresAtMillis;
-    }
-  }
-
   /** Configures a {@link TokenServerDispatcher}. Not thread-safe. */
   public static final class Builder {
-    private String username = "demo";
-    private String password = "demo-password";
-    private String loginPath = "/auth/login";
-    private String refreshPath = "/auth/refresh";
-    private String logoutPath = "/auth/logout";
-    private int expiredStatus = 401;
-    private long accessLifetimeMillis = TimeUnit.MINUTES.toMillis(15);
-    private long refreshLifetimeMillis = TimeUnit.DAYS.toMillis(15);
-    private boolean opaque;
-    private long rotationGraceMillis;
-    private Clock clock = Clock.systemUTC();
+    String username = "demo";
+    String password = "demo-password";
+    String loginPath = "/auth/login";
+    String refreshPath = "/auth/refresh";
+    String logoutPath = "/auth/logout";
+    int expiredStatus = 401;
+    long accessLifetimeMillis = TimeUnit.MINUTES.toMillis(15);
+    long refreshLifetimeMillis = TimeUnit.DAYS.toMillis(15);
+    boolean opaque;
+    boolean sequential;
+    long rotationGraceMillis;
+    Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
@@ -522,10 +491,11 @@ public final class TokenServerDispatcher extends Dispatcher {
       return this;
     }
 
-    /** The status for expired or revoked access tokens: 401 (default) or, for example, 419. */
+    /** The status for expired access tokens: 401 (default) or, for example, 419. */
     public Builder expiredStatus(int status) {
-      if (status < 400 || status > 599)
+      if (status < 400 || status > 599) {
         throw new IllegalArgumentException("not an error status: " + status);
+      }
       this.expiredStatus = status;
       return this;
     }
@@ -546,9 +516,10 @@ public final class TokenServerDispatcher extends Dispatcher {
     }
 
     /**
-     * How long after a rotation the previous refresh token is still accepted (answered with a fresh
-     * pair) instead of counting as reuse, for clients that lost the answer to a refresh. Default 0:
-     * never.
+     * How long after a rotation the token rotated last is still accepted instead of counting as
+     * reuse, for clients that lost the answer to a refresh. Such a retry gets a fresh pair for the
+     * session's current refresh token; nothing is rotated. Default 0: never, as the demo server's
+     * {@code --rotation-grace}.
      */
     public Builder rotationGrace(long duration, TimeUnit unit) {
       if (duration < 0) throw new IllegalArgumentException("rotationGrace < 0");
@@ -563,8 +534,18 @@ public final class TokenServerDispatcher extends Dispatcher {
     }
 
     /**
+     * Issues readable tokens numbered in issue order, so tests can assert exact values: the n-th
+     * pair has the refresh token {@code refresh-n} and, when {@linkplain #opaqueAccessTokens()
+     * opaque}, the access token {@code access-n}. Default random ones.
+     */
+    public Builder sequentialTokens() {
+      this.sequential = true;
+      return this;
+    }
+
+    /**
      * The paths of the auth endpoints. Default {@code /auth/login}, {@code /auth/refresh}, {@code
-     * /auth/logout}.
+     * /auth/logout}. The cookie's {@code Path} is the longest directory that holds all three.
      */
     public Builder paths(String login, String refresh, String logout) {
       this.loginPath = path(login, "login");
@@ -573,7 +554,7 @@ public final class TokenServerDispatcher extends Dispatcher {
       return this;
     }
 
-    /** The clock for token expiry. Default the system clock. */
+    /** The clock for token expiry and the rotation grace. Default the system clock. */
     public Builder clock(Clock clock) {
       if (clock == null) throw new NullPointerException("clock == null");
       this.clock = clock;
@@ -592,8 +573,9 @@ public final class TokenServerDispatcher extends Dispatcher {
 
     private static String path(String path, String name) {
       if (path == null) throw new NullPointerException(name + " == null");
-      if (!path.startsWith("/"))
+      if (!path.startsWith("/")) {
         throw new IllegalArgumentException(name + " must start with /: " + path);
+      }
       return path;
     }
   }

@@ -105,6 +105,25 @@ final class TokenServerDispatcherTest {
   }
 
   @Test
+  void failedLoginsAreThrottledPerAccountForTheirWindow() throws IOException {
+    MutableClock clock = new MutableClock();
+    tokens = TokenServerDispatcher.builder().clock(clock).build();
+    server.setDispatcher(tokens);
+    String wrong = "{\"username\":\"demo\",\"password\":\"x\"}";
+    for (int i = 0; i < 5; i++) post("/auth/login", wrong, null).close();
+    clock.millis += 60_500;
+    try (Response response =
+        post("/auth/login", "{\"username\":\"demo\",\"password\":\"demo-password\"}", null)) {
+      assertThat(response.code()).isEqualTo(429);
+      assertThat(response.header("Retry-After"))
+          .isEqualTo("840"); // 14 min minus 0.5 s, rounded up.
+      assertThat(response.body().string()).contains("\"error\":\"too_many_attempts\"");
+    }
+    clock.millis += 840_000;
+    login();
+  }
+
+  @Test
   void missingBearerIsAChallengeWithoutError() throws IOException {
     try (Response response = get("/api/me", null)) {
       assertThat(response.code()).isEqualTo(401);
@@ -137,13 +156,14 @@ final class TokenServerDispatcherTest {
             .build();
     server.setDispatcher(tokens);
     String token = login()[0];
-    clock.millis += 9_999;
+    clock.millis += 14_999; // Within exp plus the demo server's 5 s leeway.
     try (Response response = get("/api/me", token)) {
       assertThat(response.code()).isEqualTo(200);
     }
     clock.millis += 1;
     try (Response response = get("/api/me", token)) {
       assertThat(response.code()).isEqualTo(401);
+      assertThat(response.body().string()).contains("\"error\":\"token_expired\"");
     }
   }
 
@@ -157,6 +177,7 @@ final class TokenServerDispatcherTest {
     }
     try (Response response = post("/auth/refresh", "", first[1])) { // Reuse.
       assertThat(response.code()).isEqualTo(401);
+      assertThat(response.peekBody(1024).string()).contains("\"error\":\"refresh_token_reused\"");
       assertThat(response.header("Set-Cookie"))
           .isEqualTo("rt=; Path=/auth; HttpOnly; SameSite=Strict; Max-Age=0");
     }
@@ -186,6 +207,75 @@ final class TokenServerDispatcherTest {
     }
     assertThat(tokens.reuseDetectedCount()).isEqualTo(1);
     assertThat(again[1]).isNotEqualTo(first[1]);
+  }
+
+  @Test
+  void graceRetryReissuesThePairOfTheCurrentRefreshToken() throws IOException {
+    MutableClock clock = new MutableClock();
+    tokens =
+        TokenServerDispatcher.builder().clock(clock).rotationGrace(10, TimeUnit.SECONDS).build();
+    server.setDispatcher(tokens);
+    String[] first = login();
+    String[] second = refresh(first[1]); // The answer the client lost.
+    String[] retried = refresh(first[1]); // Within the grace: the current pair again.
+    clock.millis += 11_000;
+    refresh(second[1]); // Still current: the retry rotated nothing.
+    clock.millis += 11_000;
+    try (Response response = post("/auth/refresh", "", retried[1])) {
+      assertThat(response.code()).isEqualTo(401); // It shared the jti the last refresh consumed.
+      assertThat(response.body().string()).contains("\"error\":\"refresh_token_reused\"");
+    }
+  }
+
+  @Test
+  void loginBodyIsReadAsJsonWithItsEscapes() throws IOException {
+    tokens = TokenServerDispatcher.builder().user("d\"e", "p\\w\u00f6rd").build();
+    server.setDispatcher(tokens);
+    String body = "{\"username\":\"d\\\"e\",\"password\":\"p\\\\w\\u00f6rd\"}";
+    try (Response response = post("/auth/login", body, null)) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void malformedLoginBodyIsABadRequest() throws IOException {
+    try (Response response = post("/auth/login", "{\"username\":\"demo\",", null)) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.body().string()).contains("\"error\":\"invalid_request\"");
+    }
+    assertThat(tokens.activeSessionCount()).isEqualTo(0);
+  }
+
+  @Test
+  void accessTokenOfAnEndedSessionIsInvalidNotExpired() throws IOException {
+    tokens = TokenServerDispatcher.builder().expiredStatus(419).build();
+    server.setDispatcher(tokens);
+    String token = login()[0];
+    tokens.revokeAllSessions();
+    try (Response response = get("/api/me", token)) {
+      assertThat(response.code()).isEqualTo(401);
+      assertThat(response.body().string()).contains("\"error\":\"invalid_token\"");
+    }
+    assertThat(tokens.expiredCount()).isEqualTo(0);
+  }
+
+  @Test
+  void refreshWithoutCookieIsMissingRefreshToken() throws IOException {
+    try (Response response = post("/auth/refresh", "", null)) {
+      assertThat(response.code()).isEqualTo(401);
+      assertThat(response.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"tokenpair\"");
+      assertThat(response.body().string()).contains("\"error\":\"missing_refresh_token\"");
+    }
+  }
+
+  @Test
+  void twoRefreshCookiesAreABadRequestThatConsumesNothing() throws IOException {
+    String[] pair = login();
+    try (Response response = post("/auth/refresh", "", pair[1] + "; rt=other")) {
+      assertThat(response.code()).isEqualTo(400);
+      assertThat(response.body().string()).contains("\"error\":\"invalid_request\"");
+    }
+    refresh(pair[1]);
   }
 
   @Test

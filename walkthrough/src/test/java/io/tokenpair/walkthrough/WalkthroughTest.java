@@ -63,7 +63,7 @@ class WalkthroughTest {
         .contains("refreshes per /metrics: 1 (single flight)")
         .contains("-> 401 refresh_token_reused: the server revokes the whole family")
         .contains("SessionListener.onSessionExpired() called once")
-        .contains("0 x 401 on the wire; 5 refreshes ahead of expiry (per /metrics)")
+        .contains("0 x 401 on the wire; 8 refreshes ahead of expiry (per /metrics)")
         .contains("says the session ended")
         .endsWith("] walkthrough complete: every step behaved as expected\n");
     // Waits are on the test clock: the timeline shows them, nothing slept.

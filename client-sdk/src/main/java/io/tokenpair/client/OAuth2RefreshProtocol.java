@@ -1,0 +1,257 @@
+package io.tokenpair.client;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UnsupportedEncodingException;
+import java.net.URLEncoder;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Credentials;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The OAuth 2.0 {@code refresh_token} grant (RFC 6749 section 6): a form {@code POST} of {@code
+ * grant_type=refresh_token&refresh_token=...&client_id=...} to the token endpoint, answered by an
+ * RFC 6749 section 5.1 token response. Get one from {@link RefreshProtocol#oauth2(HttpUrl,
+ * String)}.
+ *
+ * <p>From the answer it reads {@code access_token}, {@code token_type} (Bearer, in any case;
+ * anything else, or none, fails the refresh), {@code expires_in} (the expiry of opaque tokens, for
+ * refresh-ahead) and the optional {@code refresh_token}: a new one replaces the stored one
+ * (rotation); without one the old one is kept. {@link TokenPairAuth#login} reads the same fields
+ * from the answer to the app's own token request.
+ *
+ * <p>Errors (RFC 6749 section 5.2):
+ *
+ * <ul>
+ *   <li>{@code invalid_grant}: the refresh token is expired, revoked or was used already. The
+ *       session ends: the tokens are cleared and {@link SessionListener#onSessionExpired()} is
+ *       called once.
+ *   <li>{@code invalid_client}, {@code unauthorized_client}, {@code invalid_scope}, {@code
+ *       invalid_request}, {@code unsupported_grant_type} and other refusals: this client is
+ *       misconfigured, not signed out. The refresh fails, the waiting calls get their original
+ *       responses, the session and its refresh token are kept, and {@link
+ *       SessionListener#onRefreshEvent} reports the {@link AuthResponseException}; fix the
+ *       configuration.
+ *   <li>5xx, 429 and network errors are transient: the session is kept, and a {@code Retry-After}
+ *       holds further refreshes back for that long.
+ * </ul>
+ *
+ * <p>The refresh token goes only to the token endpoint, in the body, never in a URL; the client
+ * secret only there too, in the {@code Authorization} header or the body. Immutable and
+ * thread-safe; {@code toString()} hides the secret.
+ */
+public final class OAuth2RefreshProtocol implements RefreshProtocol {
+  private static final JsonPointer ACCESS_TOKEN = JsonPointer.compile("/access_token");
+  private static final JsonPointer REFRESH_TOKEN = JsonPointer.compile("/refresh_token");
+
+  /** How the client authenticates at the token endpoint. */
+  private enum ClientAuth {
+    NONE,
+    BASIC,
+    POST
+  }
+
+  private final HttpUrl tokenEndpoint;
+  private final String clientId;
+  private final ClientAuth clientAuth;
+  private final @Nullable String clientSecret;
+  private final @Nullable String scope;
+  private final Map<String, String> parameters;
+
+  private OAuth2RefreshProtocol(
+      HttpUrl tokenEndpoint,
+      String clientId,
+      ClientAuth clientAuth,
+      @Nullable String clientSecret,
+      @Nullable String scope,
+      Map<String, String> parameters) {
+    this.tokenEndpoint = tokenEndpoint;
+    this.clientId = clientId;
+    this.clientAuth = clientAuth;
+    this.clientSecret = clientSecret;
+    this.scope = scope;
+    this.parameters = parameters;
+  }
+
+  static OAuth2RefreshProtocol create(HttpUrl tokenEndpoint, String clientId) {
+    if (tokenEndpoint == null) throw new NullPointerException("tokenEndpoint == null");
+    if (clientId == null) throw new NullPointerException("clientId == null");
+    if (clientId.isEmpty()) throw new IllegalArgumentException("clientId is empty");
+    if (tokenEndpoint.query() != null) {
+      throw new IllegalArgumentException("tokenEndpoint must not have a query");
+    }
+    return new OAuth2RefreshProtocol(
+        tokenEndpoint,
+        clientId,
+        ClientAuth.NONE,
+        null,
+        null,
+        Collections.<String, String>emptyMap());
+  }
+
+  /**
+   * Returns this protocol with {@code client_secret_basic} authentication: the client id and secret
+   * in an HTTP Basic {@code Authorization} header, form-encoded first (RFC 6749 section 2.3.1).
+   *
+   * @param clientSecret the client's secret.
+   * @return a new protocol.
+   */
+  public OAuth2RefreshProtocol withClientSecretBasic(String clientSecret) {
+    return withClient(ClientAuth.BASIC, clientSecret);
+  }
+
+  /**
+   * Returns this protocol with {@code client_secret_post} authentication: {@code client_id} and
+   * {@code client_secret} in the form body.
+   *
+   * @param clientSecret the client's secret.
+   * @return a new protocol.
+   */
+  public OAuth2RefreshProtocol withClientSecretPost(String clientSecret) {
+    return withClient(ClientAuth.POST, clientSecret);
+  }
+
+  private OAuth2RefreshProtocol withClient(ClientAuth auth, String secret) {
+    if (secret == null) throw new NullPointerException("clientSecret == null");
+    if (secret.isEmpty()) throw new IllegalArgumentException("clientSecret is empty");
+    return new OAuth2RefreshProtocol(tokenEndpoint, clientId, auth, secret, scope, parameters);
+  }
+
+  /**
+   * Returns this protocol asking for {@code scope} on each refresh (a subset of the granted scope;
+   * by default none is sent, which keeps the granted scope).
+   *
+   * @param scope space-separated scopes.
+   * @return a new protocol.
+   */
+  public OAuth2RefreshProtocol withScope(String scope) {
+    if (scope == null) throw new NullPointerException("scope == null");
+    return new OAuth2RefreshProtocol(
+        tokenEndpoint, clientId, clientAuth, clientSecret, scope, parameters);
+  }
+
+  /**
+   * Returns this protocol with an extra form parameter on each refresh, such as Auth0's {@code
+   * audience}. The grant's own parameters cannot be replaced.
+   *
+   * @param name the parameter's name.
+   * @param value its value.
+   * @return a new protocol.
+   * @throws IllegalArgumentException if {@code name} is one the protocol sets itself.
+   */
+  public OAuth2RefreshProtocol withParameter(String name, String value) {
+    if (name == null) throw new NullPointerException("name == null");
+    if (value == null) throw new NullPointerException("value == null");
+    switch (name) {
+      case "grant_type":
+      case "refresh_token":
+      case "client_id":
+      case "client_secret":
+      case "scope":
+        throw new IllegalArgumentException("The protocol sets " + name + " itself.");
+      default:
+        break;
+    }
+    Map<String, String> next = new LinkedHashMap<>(parameters);
+    next.put(name, value);
+    return new OAuth2RefreshProtocol(
+        tokenEndpoint,
+        clientId,
+        clientAuth,
+        clientSecret,
+        scope,
+        Collections.unmodifiableMap(next));
+  }
+
+  @Override
+  public HttpUrl endpoint() {
+    return tokenEndpoint;
+  }
+
+  @Override
+  public Request newRefreshRequest(@Nullable String refreshToken) throws IOException {
+    if (refreshToken == null) throw new IOException("There is no refresh token to refresh with.");
+    FormBody.Builder form =
+        new FormBody.Builder()
+            .add("grant_type", "refresh_token")
+            .add("refresh_token", refreshToken);
+    if (clientAuth != ClientAuth.BASIC) form.add("client_id", clientId);
+    if (clientAuth == ClientAuth.POST && clientSecret != null) {
+      form.add("client_secret", clientSecret);
+    }
+    if (scope != null) form.add("scope", scope);
+    for (Map.Entry<String, String> parameter : parameters.entrySet()) {
+      form.add(parameter.getKey(), parameter.getValue());
+    }
+    Request.Builder request =
+        new Request.Builder()
+            .url(tokenEndpoint)
+            .post(form.build())
+            .header("Accept", "application/json");
+    if (clientAuth == ClientAuth.BASIC && clientSecret != null) {
+      request.header(
+          "Authorization", Credentials.basic(formEncode(clientId), formEncode(clientSecret)));
+    }
+    return request.build();
+  }
+
+  @Override
+  public TokenGrant readRefreshResponse(Response response) throws IOException {
+    return read(response, "Refresh");
+  }
+
+  @Override
+  public TokenGrant readLoginResponse(Response response) throws IOException {
+    return read(response, "Login");
+  }
+
+  private static TokenGrant read(Response response, String operation) throws IOException {
+    JsonNode body = AuthAnswers.json(response);
+    if (!response.isSuccessful()) {
+      String error = AuthAnswers.optionalText(body, JsonPointer.compile("/error"));
+      boolean rejected = operation.equals("Refresh") && "invalid_grant".equals(error);
+      throw AuthAnswers.refused(operation, response, error, rejected);
+    }
+    String accessToken = AuthAnswers.text(body, ACCESS_TOKEN, operation, "access_token");
+    JsonNode type = body.get("token_type");
+    if (type == null || !type.isTextual() || !type.asText().equalsIgnoreCase("Bearer")) {
+      throw new IOException(
+          "The " + AuthAnswers.lower(operation) + " response's token_type is not Bearer.");
+    }
+    JsonNode expiresIn = body.get("expires_in");
+    long lifetime =
+        expiresIn != null && expiresIn.canConvertToLong() && expiresIn.asLong() >= 0
+            ? expiresIn.asLong()
+            : TokenGrant.UNKNOWN_LIFETIME;
+    return TokenGrant.of(
+        accessToken, AuthAnswers.optionalText(body, REFRESH_TOKEN), lifetime, TimeUnit.SECONDS);
+  }
+
+  private static String formEncode(String value) {
+    try {
+      return URLEncoder.encode(value, "UTF-8");
+    } catch (UnsupportedEncodingException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RefreshProtocol.oauth2("
+        + tokenEndpoint.newBuilder().query(null).build()
+        + ", clientId="
+        + clientId
+        + ", clientAuth="
+        + clientAuth
+        + (scope != null ? ", scope=" + scope : "")
+        + ")";
+  }
+}

@@ -1,0 +1,544 @@
+package io.tokenpair.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tokenpair.mockwebserver.TokenServerDispatcher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import mockwebserver3.MockWebServer;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One scenario list, run against the real {@link DemoServer} and against {@code
+ * TokenServerDispatcher} on a MockWebServer, both with a 10 s rotation grace and a clock that moves
+ * only when told: every answer must have the same status, {@code error} code, {@code
+ * WWW-Authenticate}, {@code Cache-Control}, {@code Retry-After} and {@code rt} cookie attributes.
+ */
+@Timeout(60)
+final class TokenServerContractTest {
+  private static final Duration GRACE = Duration.ofSeconds(10);
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final String LOGIN = "{\"username\":\"demo\",\"password\":\"demo-password\"}";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final OkHttpClient CLIENT =
+      new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+
+  @AfterAll
+  static void closeClient() {
+    CLIENT.dispatcher().executorService().shutdown();
+    CLIENT.connectionPool().evictAll();
+  }
+
+  /** A token server under test: the demo server or the dispatcher. */
+  private interface Target extends AutoCloseable {
+    String url(String path);
+
+    void advance(Duration duration);
+
+    @Override
+    void close();
+  }
+
+  private static final class DemoTarget implements Target {
+    private final Harness harness;
+
+    DemoTarget(int expiredStatus) {
+      harness = new Harness(b -> b.rotationGrace(GRACE).expiredStatus(expiredStatus));
+    }
+
+    @Override
+    public String url(String path) {
+      return harness.url(path);
+    }
+
+    @Override
+    public void advance(Duration duration) {
+      harness.clock.advance(duration);
+    }
+
+    @Override
+    public void close() {
+      harness.close();
+    }
+  }
+
+  private static final class DispatcherTarget implements Target {
+    private final TestClock clock = new TestClock();
+    private final MockWebServer server = new MockWebServer();
+
+    DispatcherTarget(int expiredStatus) {
+      server.setDispatcher(
+          TokenServerDispatcher.builder()
+              .clock(clock)
+              .expiredStatus(expiredStatus)
+              .rotationGrace(GRACE.toMillis(), TimeUnit.MILLISECONDS)
+              .build());
+      try {
+        server.start();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public String url(String path) {
+      return server.url(path).toString();
+    }
+
+    @Override
+    public void advance(Duration duration) {
+      clock.advance(duration);
+    }
+
+    @Override
+    public void close() {
+      server.close();
+    }
+  }
+
+  /**
+   * What the contract compares of one answer. {@code cookie} is the {@code rt} Set-Cookie with its
+   * value reduced to {@code <token>} or empty and its attributes sorted, or null.
+   */
+  record Observation(
+      String step,
+      int status,
+      String error,
+      String wwwAuthenticate,
+      String cacheControl,
+      String retryAfter,
+      String cookie) {}
+
+  /** An answer: its status, JSON body (or null) and {@code rt} cookie value (or null). */
+  record Answer(int status, JsonNode body, String rt) {
+    String accessToken() {
+      return body.at("/data/access_token").asText();
+    }
+  }
+
+  /** The pair a login or refresh returned. */
+  record Pair(String accessToken, String rt) {}
+
+  /** Runs steps against one target and records what each answer showed. */
+  static final class Run {
+    private final Target target;
+    final List<Observation> seen = new ArrayList<>();
+    final List<String> unexpected = new ArrayList<>();
+
+    Run(Target target) {
+      this.target = target;
+    }
+
+    void advance(Duration duration) {
+      target.advance(duration);
+    }
+
+    Answer call(String step, int expected, Request.Builder request) {
+      try (Response response = CLIENT.newCall(request.build()).execute()) {
+        String text = response.body().string();
+        JsonNode body = text.isEmpty() ? null : MAPPER.readTree(text);
+        String setCookie = response.header("Set-Cookie");
+        seen.add(
+            new Observation(
+                step,
+                response.code(),
+                body == null || !body.has("error") ? null : body.get("error").asText(),
+                response.header("WWW-Authenticate"),
+                response.header("Cache-Control"),
+                response.header("Retry-After"),
+                normalized(setCookie)));
+        if (response.code() != expected) {
+          unexpected.add(step + ": expected " + expected + ", got " + response.code());
+        }
+        return new Answer(response.code(), body, rtValue(setCookie));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    Request.Builder request(String path) {
+      return new Request.Builder().url(target.url(path));
+    }
+
+    Answer login(String step, int expected, String contentType, String body) {
+      return call(
+          step,
+          expected,
+          request("/auth/login").post(RequestBody.create(body, MediaType.get(contentType))));
+    }
+
+    Pair login() {
+      Answer answer = login("login", 200, "application/json", LOGIN);
+      return new Pair(answer.accessToken(), answer.rt());
+    }
+
+    /** A refresh sending each of {@code rts} as an {@code rt} cookie, in one Cookie header. */
+    Answer refresh(String step, int expected, String... rts) {
+      Request.Builder request = request("/auth/refresh").post(RequestBody.create(new byte[0]));
+      if (rts.length > 0) {
+        StringBuilder cookie = new StringBuilder();
+        for (String rt : rts) cookie.append(cookie.length() == 0 ? "" : "; ").append("rt=" + rt);
+        request.header("Cookie", cookie.toString());
+      }
+      return call(step, expected, request);
+    }
+
+    Pair refreshPair(String step, String rt) {
+      Answer answer = refresh(step, 200, rt);
+      return new Pair(answer.accessToken(), answer.rt());
+    }
+
+    Answer logout(String step, String rt, String accessToken) {
+      Request.Builder request = request("/auth/logout").post(RequestBody.create(new byte[0]));
+      if (rt != null) request.header("Cookie", "rt=" + rt);
+      if (accessToken != null) request.header("Authorization", "Bearer " + accessToken);
+      return call(step, 204, request);
+    }
+
+    /** {@code GET /api/me} with each of {@code authorizations} as an Authorization header. */
+    Answer me(String step, int expected, String... authorizations) {
+      Request.Builder request = request("/api/me");
+      for (String authorization : authorizations) request.addHeader("Authorization", authorization);
+      return call(step, expected, request);
+    }
+
+    Answer me(String step, int expected, Pair pair) {
+      return me(step, expected, "Bearer " + pair.accessToken());
+    }
+  }
+
+  static String rtValue(String setCookie) {
+    if (setCookie == null || !setCookie.startsWith("rt=")) return null;
+    int end = setCookie.indexOf(';');
+    return setCookie.substring(3, end < 0 ? setCookie.length() : end);
+  }
+
+  static String normalized(String setCookie) {
+    if (setCookie == null) return null;
+    String[] parts = setCookie.split(";");
+    String name = parts[0].substring(0, parts[0].indexOf('=') + 1);
+    String value = rtValue(setCookie);
+    TreeSet<String> attributes = new TreeSet<>();
+    for (int i = 1; i < parts.length; i++) attributes.add(parts[i].trim());
+    return name + (value == null || value.isEmpty() ? "" : "<token>") + " " + attributes;
+  }
+
+  @FunctionalInterface
+  interface Steps {
+    void run(Run run);
+  }
+
+  /** A named list of steps; the name is the test's display name. */
+  record Scenario(String name, Steps steps) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Scenario> scenarios() {
+    return Stream.of(
+        new Scenario(
+            "login issues a pair that opens the API",
+            run -> {
+              Pair pair = run.login();
+              run.me("me", 200, pair);
+            }),
+        new Scenario(
+            "login over a TLS proxy sets a Secure cookie",
+            run ->
+                run.call(
+                    "login https",
+                    200,
+                    run.request("/auth/login")
+                        .header("X-Forwarded-Proto", "https")
+                        .post(RequestBody.create(LOGIN, JSON)))),
+        new Scenario(
+            "login with JSON escapes reads the unescaped password",
+            run ->
+                run.login(
+                    "escaped",
+                    200,
+                    "application/json",
+                    "{\"username\":\"d\\u0065mo\",\"password\":\"demo\\u002dpassword\"}")),
+        new Scenario(
+            "wrong password",
+            run ->
+                run.login(
+                    "wrong",
+                    401,
+                    "application/json",
+                    "{\"username\":\"demo\",\"password\":\"wrong\"}")),
+        new Scenario(
+            "failed logins are throttled per account",
+            run -> {
+              String wrong = "{\"username\":\"demo\",\"password\":\"wrong\"}";
+              for (int i = 1; i <= 5; i++) run.login("wrong " + i, 401, "application/json", wrong);
+              run.advance(Duration.ofMinutes(5));
+              run.login("throttled", 429, "application/json", LOGIN);
+              run.login(
+                  "other account",
+                  401,
+                  "application/json",
+                  "{\"username\":\"other\",\"password\":\"wrong\"}");
+              run.login(
+                  "case-insensitive",
+                  429,
+                  "application/json",
+                  "{\"username\":\"DEMO\",\"password\":\"wrong\"}");
+              run.advance(Duration.ofMinutes(10));
+              run.login("after the window", 200, "application/json", LOGIN);
+            }),
+        new Scenario(
+            "failed logins are throttled per client",
+            run -> {
+              for (int i = 1; i <= 20; i++) {
+                String body = "{\"username\":\"user" + i + "\",\"password\":\"wrong\"}";
+                run.login("wrong " + i, 401, "application/json", body);
+              }
+              run.login("throttled", 429, "application/json", LOGIN);
+            }),
+        new Scenario(
+            "bad login bodies",
+            run -> {
+              run.login("malformed", 400, "application/json", "{\"username\":\"demo\",");
+              run.login("array", 400, "application/json", "[]");
+              run.login("empty", 400, "application/json", "");
+              run.login("missing field", 400, "application/json", "{\"username\":\"demo\"}");
+              run.login(
+                  "empty field",
+                  400,
+                  "application/json",
+                  "{\"username\":\"demo\",\"password\":\"\"}");
+              run.login(
+                  "number field",
+                  400,
+                  "application/json",
+                  "{\"username\":\"demo\",\"password\":1}");
+              run.login(
+                  "duplicate key",
+                  400,
+                  "application/json",
+                  "{\"username\":\"demo\",\"password\":\"x\",\"password\":\"demo-password\"}");
+              run.login("trailing data", 400, "application/json", LOGIN + " {}");
+              run.login("text body", 415, "text/plain", LOGIN);
+              char[] big = new char[Http.MAX_BODY_BYTES + 1];
+              Arrays.fill(big, ' ');
+              run.login("too large", 413, "application/json", LOGIN + new String(big));
+            }),
+        new Scenario(
+            "auth endpoints accept only POST",
+            run -> {
+              run.call("GET login", 405, run.request("/auth/login"));
+              run.call("GET refresh", 405, run.request("/auth/refresh"));
+            }),
+        new Scenario(
+            "refresh rotates and never extends the family",
+            run -> {
+              Pair first = run.login();
+              run.advance(Duration.ofHours(1));
+              Pair second = run.refreshPair("refresh", first.rt());
+              run.me("new token", 200, second);
+              run.me("old token expired", 401, first);
+            }),
+        new Scenario(
+            "rotation leaves the previous access token valid",
+            run -> {
+              Pair first = run.login();
+              run.refreshPair("refresh", first.rt());
+              run.me("old token", 200, first);
+            }),
+        new Scenario(
+            "refresh without a cookie",
+            run -> {
+              run.refresh("no cookie", 401);
+              run.refresh("empty cookie", 401, "");
+            }),
+        new Scenario(
+            "two rt cookies consume nothing",
+            run -> {
+              Pair pair = run.login();
+              run.refresh("two cookies", 400, pair.rt(), pair.rt());
+              run.refresh("then one", 200, pair.rt());
+            }),
+        new Scenario(
+            "garbage or wrong-kind refresh tokens",
+            run -> {
+              Pair pair = run.login();
+              run.refresh("garbage", 401, "not-a-token");
+              run.refresh("access token as rt", 401, pair.accessToken());
+              run.refresh("quoted", 200, "\"" + pair.rt() + "\"");
+            }),
+        new Scenario(
+            "grace retry reissues the current pair",
+            run -> {
+              Pair first = run.login();
+              Pair second = run.refreshPair("rotate", first.rt());
+              run.advance(Duration.ofSeconds(5));
+              Pair retried = run.refreshPair("grace retry", first.rt());
+              run.advance(Duration.ofSeconds(11));
+              run.refresh("the lost answer's token is still current", 200, second.rt());
+              run.advance(Duration.ofSeconds(11));
+              run.refresh("the retried token's jti is consumed", 401, retried.rt());
+              run.me("the session ended", 401, second);
+            }),
+        new Scenario(
+            "grace ends after its window, inclusive",
+            run -> {
+              Pair first = run.login();
+              run.refreshPair("rotate", first.rt());
+              run.advance(GRACE);
+              run.refresh("at the edge", 200, first.rt());
+              run.advance(Duration.ofSeconds(1));
+              run.refresh("beyond", 401, first.rt());
+            }),
+        new Scenario(
+            "reuse revokes the family",
+            run -> {
+              Pair first = run.login();
+              Pair second = run.refreshPair("rotate", first.rt());
+              run.advance(Duration.ofSeconds(11));
+              run.refresh("reuse", 401, first.rt());
+              run.refresh("the successor", 401, second.rt());
+              run.me("its access token", 401, second);
+              run.logout("logout after reuse", second.rt(), null);
+            }),
+        new Scenario(
+            "logout with the cookie ends the session",
+            run -> {
+              Pair pair = run.login();
+              run.logout("logout", pair.rt(), null);
+              run.me("access token", 401, pair);
+              run.refresh("refresh token", 401, pair.rt());
+            }),
+        new Scenario(
+            "logout with the bearer ends the session",
+            run -> {
+              Pair pair = run.login();
+              run.logout("logout", null, pair.accessToken());
+              run.refresh("refresh token", 401, pair.rt());
+            }),
+        new Scenario(
+            "logout with an already rotated cookie ends the session",
+            run -> {
+              Pair first = run.login();
+              Pair second = run.refreshPair("rotate", first.rt());
+              run.logout("logout", first.rt(), null);
+              run.me("access token", 401, second);
+            }),
+        new Scenario(
+            "logout without credentials",
+            run -> {
+              run.logout("nothing", null, null);
+              run.call(
+                  "two cookies",
+                  400,
+                  run.request("/auth/logout")
+                      .header("Cookie", "rt=a; rt=b")
+                      .post(RequestBody.create(new byte[0])));
+            }),
+        new Scenario(
+            "access token expires after its lifetime and the leeway",
+            run -> {
+              Pair pair = run.login();
+              run.advance(Duration.ofMinutes(15).plusSeconds(4));
+              run.me("within leeway", 200, pair);
+              run.advance(Duration.ofSeconds(1));
+              run.me("expired", 401, pair);
+              run.refresh("refresh still works", 200, pair.rt());
+            }),
+        new Scenario(
+            "the family expires at its fixed end",
+            run -> {
+              Pair pair = run.login();
+              run.advance(Duration.ofDays(15).minusSeconds(1));
+              Pair last = run.refreshPair("last second", pair.rt());
+              run.advance(Duration.ofSeconds(1));
+              run.refresh("at the end", 401, last.rt());
+              run.advance(Duration.ofSeconds(10));
+              run.refresh("beyond the leeway", 401, last.rt());
+            }),
+        new Scenario(
+            "bad bearer headers",
+            run -> {
+              Pair pair = run.login();
+              run.me("none", 401);
+              run.me("other scheme", 401, "Basic ZGVtbzpkZW1v");
+              run.me("garbage", 401, "Bearer garbage");
+              run.me("empty bearer", 401, "Bearer");
+              run.me("lower-case scheme", 200, "bearer " + pair.accessToken());
+              run.me("refresh token as bearer", 401, "Bearer " + pair.rt());
+              run.me(
+                  "two headers",
+                  400,
+                  "Bearer " + pair.accessToken(),
+                  "Bearer " + pair.accessToken());
+            }));
+  }
+
+  private static Run run(Scenario scenario, Target target) {
+    try (target) {
+      Run run = new Run(target);
+      scenario.steps().run(run);
+      return run;
+    }
+  }
+
+  /** The scenarios whose answers depend on the expired status, for a server that uses 419. */
+  static Stream<Scenario> scenariosWith419() {
+    return Stream.of(
+        new Scenario(
+            "an expired access token gets 419",
+            run -> {
+              Pair pair = run.login();
+              run.advance(Duration.ofMinutes(16));
+              run.me("expired", 419, pair);
+            }),
+        new Scenario(
+            "an ended session's access token gets 401, not 419",
+            run -> {
+              Pair pair = run.login();
+              run.logout("logout", pair.rt(), null);
+              run.me("revoked", 401, pair);
+              run.me("missing", 401);
+              run.me("garbage", 401, "Bearer garbage");
+            }));
+  }
+
+  private static void assertSameAnswers(Scenario scenario, int expiredStatus) {
+    Run real = run(scenario, new DemoTarget(expiredStatus));
+    Run fake = run(scenario, new DispatcherTarget(expiredStatus));
+
+    assertThat(real.unexpected).as("the demo server").isEmpty();
+    assertThat(fake.seen).as("the dispatcher").containsExactlyElementsOf(real.seen);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void dispatcherAnswersAsTheDemoServerDoes(Scenario scenario) {
+    assertSameAnswers(scenario, 401);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenariosWith419")
+  void dispatcherAnswersAsTheDemoServerDoesWithExpiredStatus419(Scenario scenario) {
+    assertSameAnswers(scenario, 419);
+  }
+}

@@ -1,0 +1,71 @@
+package io.tokenpair.mockwebserver;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import mockwebserver3.MockResponse;
+import mockwebserver3.SocketEffect;
+
+/**
+ * Builds the answers of {@link TokenServerDispatcher}, as the demo server writes them. Stateless.
+ */
+final class Answers {
+  static final String REALM = "Bearer realm=\"tokenpair\"";
+  static final String INVALID = REALM + ", error=\"invalid_token\"";
+  static final String JSON = "application/json; charset=utf-8";
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Answers() {}
+
+  /** {@code {"code":0,"message":"ok","data":data}}. */
+  static MockResponse.Builder success(Map<String, Object> data) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("code", 0);
+    body.put("message", "ok");
+    body.put("data", data);
+    return json(200, body);
+  }
+
+  static MockResponse.Builder json(int status, Object body) {
+    return empty(status).addHeader("Content-Type", JSON).body(toJson(body));
+  }
+
+  static String toJson(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Unserializable value.", e);
+    }
+  }
+
+  /** An answer without a body; every answer carries {@code Cache-Control: no-store}. */
+  static MockResponse.Builder empty(int status) {
+    return new MockResponse.Builder().code(status).addHeader("Cache-Control", "no-store");
+  }
+
+  /** A response that closes the connection instead of answering. */
+  static MockResponse cutConnection() {
+    return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
+  }
+
+  /** The demo server's error code for a status it can answer a refresh with for other reasons. */
+  static Refusal failure(int status) {
+    switch (status) {
+      case 400:
+        return new Refusal(400, "invalid_request", "The request is malformed.");
+      case 403:
+        return new Refusal(403, "origin_not_allowed", "Requests from this origin are not allowed.");
+      case 413:
+        return new Refusal(413, "payload_too_large", "The request body is too large.");
+      case 500:
+        return new Refusal(500, "internal_error", "Internal error.");
+      case 503:
+        return new Refusal(503, "store_unavailable", "Sessions are unavailable. Try again.")
+            .header("Retry-After", "1");
+      default:
+        return new Refusal(status, "unavailable", "Try again later.");
+    }
+  }
+}

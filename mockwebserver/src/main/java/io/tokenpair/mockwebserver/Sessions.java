@@ -1,0 +1,334 @@
+package io.tokenpair.mockwebserver;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import mockwebserver3.MockResponse;
+import mockwebserver3.RecordedRequest;
+import okio.ByteString;
+
+/**
+ * The demo server's sessions and token rules, in memory: issuing pairs, rotation with its grace,
+ * reuse detection, revocation and access-token checks, as {@code AuthEndpoints}, {@code BearerAuth}
+ * and {@code InMemorySessionStore} apply them. Not thread-safe: {@link TokenServerDispatcher} calls
+ * it under its own lock, and no call blocks.
+ */
+final class Sessions {
+  /**
+   * The clock leeway with which the demo server checks {@code exp}: a token is valid while the
+   * current whole second is before {@code exp} plus the leeway.
+   */
+  static final long LEEWAY_MILLIS = 5_000;
+
+  private final String username;
+  private final String cookiePath;
+  private final int expiredStatus;
+  private final long accessLifetimeMillis;
+  private final long refreshLifetimeMillis;
+  private final boolean opaque;
+  private final boolean sequential;
+  private final long rotationGraceMillis;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+
+  private final Map<String, AccessToken> accessTokens = new HashMap<>();
+
+  /** Sessions by id. */
+  private final Map<String, Session> sessions = new HashMap<>();
+
+  /** Every refresh token issued, to its session and jti. */
+  private final Map<String, RefreshToken> refreshTokens = new HashMap<>();
+
+  /** Access tokens issued before this serial are expired. */
+  private long minimumSerial;
+
+  /** The serial of the last pair issued. */
+  private long serial;
+
+  /** The last refresh-token jti handed out. */
+  private long jtiSerial;
+
+  private String lastAccessToken;
+  private int reuseDetectedCount;
+  private int graceRetryCount;
+  private int expiredCount;
+
+  Sessions(TokenServerDispatcher.Builder builder, String cookiePath) {
+    this.username = builder.username;
+    this.cookiePath = cookiePath;
+    this.expiredStatus = builder.expiredStatus;
+    this.accessLifetimeMillis = builder.accessLifetimeMillis;
+    this.refreshLifetimeMillis = builder.refreshLifetimeMillis;
+    this.opaque = builder.opaque;
+    this.sequential = builder.sequential;
+    this.rotationGraceMillis = builder.rotationGraceMillis;
+    this.clock = builder.clock;
+  }
+
+  /** Starts a session for the one user and issues its first pair. */
+  MockResponse start(RecordedRequest request) {
+    long now = wholeSeconds(clock.millis());
+    Session session = new Session(randomId(), now + refreshLifetimeMillis, ++jtiSerial);
+    sessions.put(session.id, session);
+    return pair(request, session, now);
+  }
+
+  void expireAccessTokens() {
+    minimumSerial = serial + 1;
+  }
+
+  void revokeAll() {
+    for (Session session : sessions.values()) session.revoked = true;
+  }
+
+  int activeCount() {
+    int count = 0;
+    long now = clock.millis();
+    for (Session session : sessions.values()) {
+      if (session.isActive(now)) count++;
+    }
+    return count;
+  }
+
+  String lastAccessToken() {
+    return lastAccessToken;
+  }
+
+  int reuseDetectedCount() {
+    return reuseDetectedCount;
+  }
+
+  int graceRetryCount() {
+    return graceRetryCount;
+  }
+
+  int expiredCount() {
+    return expiredCount;
+  }
+
+  /** The demo server's rotation, reuse detection and grace. */
+  MockResponse rotate(RecordedRequest request) throws Refusal {
+    String rt = singleRefreshCookie(request);
+    if (rt == null) {
+      throw clearingCookie(
+              request, new Refusal(401, "missing_refresh_token", "No refresh token cookie."))
+          .header("WWW-Authenticate", Answers.REALM);
+    }
+    long now = wholeSeconds(clock.millis());
+    RefreshToken token = refreshTokens.get(rt);
+    if (token == null || now >= token.session.expiresAtMillis + LEEWAY_MILLIS) {
+      throw refreshFailed(
+          request, "invalid_refresh_token", "The refresh token is invalid or expired.");
+    }
+    Session session = token.session;
+    if (!session.isActive(now)) {
+      throw refreshFailed(
+          request, "invalid_refresh_token", "The refresh token is no longer valid.");
+    }
+    if (token.jti == session.currentJti) {
+      session.usedJtis.add(token.jti);
+      session.previousJti = token.jti;
+      session.rotatedAtMillis = now;
+      session.currentJti = ++jtiSerial;
+      return pair(request, session, now);
+    }
+    if (session.usedJtis.contains(token.jti)) {
+      boolean withinGrace =
+          rotationGraceMillis > 0
+              && token.jti == session.previousJti
+              && now <= session.rotatedAtMillis + rotationGraceMillis;
+      if (withinGrace) {
+        graceRetryCount++;
+        return pair(request, session, now);
+      }
+      reuseDetectedCount++;
+      session.revoked = true;
+      throw refreshFailed(
+          request,
+          "refresh_token_reused",
+          "The refresh token was already used; the session ended.");
+    }
+    throw refreshFailed(request, "invalid_refresh_token", "The refresh token is no longer valid.");
+  }
+
+  /** Ends the session the cookie names, if any, and answers as for a revoked session. */
+  Refusal reject(RecordedRequest request) throws Refusal {
+    String rt = singleRefreshCookie(request);
+    RefreshToken token = rt != null ? refreshTokens.get(rt) : null;
+    if (token != null) token.session.revoked = true;
+    return refreshFailed(request, "invalid_refresh_token", "The refresh token is no longer valid.");
+  }
+
+  /** Revokes the session named by the cookie (any of its family) and by a valid bearer. */
+  MockResponse logout(RecordedRequest request) throws Refusal {
+    String rt = singleRefreshCookie(request);
+    long now = wholeSeconds(clock.millis());
+    RefreshToken token = rt != null ? refreshTokens.get(rt) : null;
+    if (token != null && now < token.session.expiresAtMillis + LEEWAY_MILLIS) {
+      token.session.revoked = true;
+    }
+    String bearer = Requests.bearerToken(request);
+    AccessToken access = bearer != null ? accessTokens.get(bearer) : null;
+    if (access != null && !isExpired(access, clock.millis())) access.session.revoked = true;
+    return Answers.empty(204).addHeader("Set-Cookie", cookie(request, "", 0)).build();
+  }
+
+  /** A protected resource: 200 for a live access token. */
+  MockResponse resource(RecordedRequest request) throws Refusal {
+    String bearer = Requests.bearerToken(request);
+    if (bearer == null) {
+      throw new Refusal(401, "missing_token", "An access token is required.")
+          .header("WWW-Authenticate", Answers.REALM);
+    }
+    AccessToken token = accessTokens.get(bearer);
+    if (token == null) throw Requests.invalidToken("The access token is invalid.");
+    long now = clock.millis();
+    if (isExpired(token, now)) {
+      expiredCount++;
+      throw new Refusal(expiredStatus, "token_expired", "The access token expired.")
+          .header("WWW-Authenticate", Answers.INVALID);
+    }
+    if (!token.session.isActive(now)) throw Requests.invalidToken("The session has ended.");
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("id", "1");
+    data.put("username", username);
+    data.put("path", request.getUrl().encodedPath());
+    data.put("sid", token.session.id);
+    return Answers.success(data).build();
+  }
+
+  /** Expired by {@link #expireAccessTokens()} or by its {@code exp} and the leeway. */
+  private boolean isExpired(AccessToken token, long nowMillis) {
+    return token.serial < minimumSerial
+        || wholeSeconds(nowMillis) >= token.expiresAtMillis + LEEWAY_MILLIS;
+  }
+
+  /** The one {@code rt} cookie, or null; two or more are ambiguous and get 400. */
+  private String singleRefreshCookie(RecordedRequest request) throws Refusal {
+    List<String> values = Requests.cookies(request, "rt");
+    if (values.size() > 1) {
+      throw clearingCookie(
+          request, new Refusal(400, "invalid_request", "Send exactly one rt cookie."));
+    }
+    return values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
+  }
+
+  private Refusal refreshFailed(RecordedRequest request, String error, String message) {
+    return clearingCookie(request, new Refusal(401, error, message))
+        .header("WWW-Authenticate", Answers.INVALID);
+  }
+
+  private Refusal clearingCookie(RecordedRequest request, Refusal refusal) {
+    return refusal.header("Set-Cookie", cookie(request, "", 0));
+  }
+
+  /** Issues an access token and a refresh token for the session's current jti. */
+  private MockResponse pair(RecordedRequest request, Session session, long now) {
+    long n = ++serial;
+    long expiresAt = now + accessLifetimeMillis;
+    String access;
+    if (!opaque) access = jwt(session.id, n, now, expiresAt);
+    else access = sequential ? "access-" + n : "opaque-" + randomId();
+    accessTokens.put(access, new AccessToken(session, n, expiresAt));
+    lastAccessToken = access;
+    String refresh = sequential ? "refresh-" + n : "rt-" + randomId();
+    refreshTokens.put(refresh, new RefreshToken(session, session.currentJti));
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("access_token", access);
+    data.put("token_type", "Bearer");
+    data.put("expires_in", accessLifetimeMillis / 1000);
+    long maxAge = Math.max(0, (session.expiresAtMillis - now) / 1000);
+    return Answers.success(data).addHeader("Set-Cookie", cookie(request, refresh, maxAge)).build();
+  }
+
+  private String cookie(RecordedRequest request, String value, long maxAgeSeconds) {
+    String cookie =
+        "rt="
+            + value
+            + "; Path="
+            + cookiePath
+            + "; HttpOnly; SameSite=Strict; Max-Age="
+            + maxAgeSeconds;
+    return Requests.isHttps(request) ? cookie + "; Secure" : cookie;
+  }
+
+  private String jwt(String sid, long n, long issuedAtMillis, long expiresAtMillis) {
+    Map<String, Object> header = new LinkedHashMap<>();
+    header.put("alg", "HS256");
+    header.put("typ", "at+jwt");
+    Map<String, Object> claims = new LinkedHashMap<>();
+    claims.put("sub", "1");
+    claims.put("name", username);
+    claims.put("sid", sid);
+    claims.put("jti", String.valueOf(n));
+    claims.put("iat", issuedAtMillis / 1000);
+    claims.put("exp", expiresAtMillis / 1000);
+    return base64Url(Answers.toJson(header))
+        + "."
+        + base64Url(Answers.toJson(claims))
+        + "."
+        + base64Url(randomId());
+  }
+
+  private static String base64Url(String text) {
+    return ByteString.encodeUtf8(text).base64Url().replace("=", "");
+  }
+
+  private static long wholeSeconds(long millis) {
+    return millis - Math.floorMod(millis, 1000L);
+  }
+
+  private String randomId() {
+    byte[] bytes = new byte[12];
+    random.nextBytes(bytes);
+    return ByteString.of(bytes).hex();
+  }
+
+  /** One login; its refresh tokens are a family: one current jti, the consumed ones, the last. */
+  private static final class Session {
+    final String id;
+    final long expiresAtMillis;
+    final Set<Long> usedJtis = new HashSet<>();
+    long currentJti;
+    long previousJti = -1;
+    long rotatedAtMillis;
+    boolean revoked;
+
+    Session(String id, long expiresAtMillis, long firstJti) {
+      this.id = id;
+      this.expiresAtMillis = expiresAtMillis;
+      this.currentJti = firstJti;
+    }
+
+    boolean isActive(long nowMillis) {
+      return !revoked && nowMillis < expiresAtMillis;
+    }
+  }
+
+  private static final class RefreshToken {
+    final Session session;
+    final long jti;
+
+    RefreshToken(Session session, long jti) {
+      this.session = session;
+      this.jti = jti;
+    }
+  }
+
+  private static final class AccessToken {
+    final Session session;
+    final long serial;
+    final long expiresAtMillis;
+
+    AccessToken(Session session, long serial, long expiresAtMillis) {
+      this.session = session;
+      this.serial = serial;
+      this.expiresAtMillis = expiresAtMillis;
+    }
+  }
+}
