@@ -190,6 +190,7 @@ final class Soak {
     private long elapsedNanos;
     private final List<String> failures = new ArrayList<>();
     private final List<SoakClient.Outcome> violations = new ArrayList<>();
+    private final List<SoakClient.Outcome> unrecovered = new ArrayList<>();
 
     Run(Settings settings, CuttingProxy proxy, ServerProcess server, OkHttpClient direct) {
       this.settings = settings;
@@ -368,8 +369,18 @@ final class Soak {
       long downFailures;
       long otherFailures;
       long all401;
+      long unrecoveredInDown;
+      long unrecoveredOutside;
 
       Counts(SoakClient.Tally tally) {
+        for (SoakClient.Outcome o : tally.refreshCutNotRecovered) {
+          if (windows.stream().anyMatch(w -> w.overlaps(o.startNanos(), o.endNanos()))) {
+            unrecoveredInDown++;
+          } else {
+            unrecoveredOutside++;
+            unrecovered.add(o);
+          }
+        }
         for (SoakClient.Outcome o : tally.notOk) {
           boolean inDown = windows.stream().anyMatch(w -> w.overlaps(o.startNanos(), o.endNanos()));
           if (o.error() == null && (o.code() == 401 || o.code() == 419)) {
@@ -437,16 +448,21 @@ final class Soak {
     }
 
     void printViolations() {
+      print("violation", violations);
+      print("note: cut refresh that no retry answered", unrecovered);
+    }
+
+    private static void print(String label, List<SoakClient.Outcome> outcomes) {
       int shown = 0;
-      for (SoakClient.Outcome o : violations) {
+      for (SoakClient.Outcome o : outcomes) {
         if (shown++ == 20) {
-          System.out.println("... and " + (violations.size() - 20) + " more");
+          System.out.println("... and " + (outcomes.size() - 20) + " more");
           break;
         }
         System.out.println(
             Bench.fmt(
-                "violation: client %d (%s) %s ended %.3f s after its start: %s; own cuts %d;"
-                    + " refreshes %s",
+                "%s: client %d (%s) %s took %.3f s: %s; own cuts %d; refreshes %s",
+                label,
                 o.client(),
                 o.refreshAhead() ? "refresh-ahead" : "reactive",
                 o.path(),
@@ -492,6 +508,12 @@ final class Soak {
           rows,
           "app calls whose refresh was cut and then answered 200 on a retry",
           t -> t.refreshCutThenRecovered.sum(),
+          "");
+      countsRow(
+          rows,
+          "app calls whose cut refresh no retry answered: inside / outside a down window",
+          c -> c.unrecoveredInDown,
+          c -> c.unrecoveredOutside,
           "");
       modeRow(rows, "cuts on app requests", t -> t.appCuts.sum(), "");
       modeRow(rows, "logins (first and after a session ended)", t -> t.logins.sum(), "");
@@ -566,6 +588,23 @@ final class Soak {
       long a = f.applyAsLong(aheadCounts);
       long r = f.applyAsLong(reactiveCounts);
       rows.add("| " + name + " | " + a + " | " + r + " | " + (a + r) + " | " + must + " |");
+    }
+
+    /** A row of two counts per column, shown as "x / y". */
+    private void countsRow(
+        List<String> rows,
+        String name,
+        ToLongFunction<Counts> x,
+        ToLongFunction<Counts> y,
+        String must) {
+      long ax = x.applyAsLong(aheadCounts);
+      long ay = y.applyAsLong(aheadCounts);
+      long rx = x.applyAsLong(reactiveCounts);
+      long ry = y.applyAsLong(reactiveCounts);
+      rows.add(
+          Bench.fmt(
+              "| %s | %d / %d | %d / %d | %d / %d | %s |",
+              name, ax, ay, rx, ry, ax + rx, ay + ry, must));
     }
 
     private static void runRow(List<String> rows, String name, String value, String must) {

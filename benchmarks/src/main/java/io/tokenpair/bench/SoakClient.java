@@ -74,6 +74,7 @@ final class SoakClient {
     final LongAdder logins = new LongAdder();
     final LongAdder sessionsEnded = new LongAdder();
     final Queue<Outcome> notOk = new ConcurrentLinkedQueue<>();
+    final Queue<Outcome> refreshCutNotRecovered = new ConcurrentLinkedQueue<>();
   }
 
   /** The app call in flight; its fields are written by the thread of {@link #run}. */
@@ -181,18 +182,24 @@ final class SoakClient {
     synchronized (call.refreshes) {
       refreshes = List.copyOf(call.refreshes);
     }
-    boolean cut = call.ownCuts > 0 || refreshes.stream().anyMatch(r -> r.cuts() > 0);
+    boolean refreshCut = refreshes.stream().anyMatch(r -> r.cuts() > 0);
+    boolean cut = call.ownCuts > 0 || refreshCut;
+    Outcome outcome =
+        new Outcome(
+            id, refreshAhead, path, call.startNanos, end, code, error, call.ownCuts, refreshes);
     tally.calls.increment();
     if (cut) tally.cutCalls.increment();
-    if (recovered(refreshes)) tally.refreshCutThenRecovered.increment();
+    if (recovered(refreshes)) {
+      tally.refreshCutThenRecovered.increment();
+    } else if (refreshCut) {
+      tally.refreshCutNotRecovered.add(outcome);
+    }
     if (code == 200) {
       tally.ok.increment();
       if (cut) tally.cutCallsOk.increment();
       return;
     }
-    tally.notOk.add(
-        new Outcome(
-            id, refreshAhead, path, call.startNanos, end, code, error, call.ownCuts, refreshes));
+    tally.notOk.add(outcome);
   }
 
   /** True if a refresh was cut and it, or a later refresh of the same app call, answered 200. */
