@@ -7,7 +7,8 @@
 #                               the soak alone (default 10 minutes, 50 clients): SDK clients against a
 #                               demo server that is SIGKILLed every 60 s, through a proxy that cuts 1% of
 #                               the responses; exits 1 if a session, a refresh or a call was lost. Flags:
-#                               --kill-every S, --cut-percent P, --pause-ms MS, --rotation-grace D
+#                               --kill-every S, --cut-percent P, --pause-ms MS, --rotation-grace D,
+#                               --access-ttl D
 #
 # Needs a JDK 17+; wrk (Debian: apt-get install -y wrk) for the demo-server load runs, which are
 # skipped without it. Everything listens on 127.0.0.1 only; every load loop is bounded in count and
