@@ -3,6 +3,12 @@
 #
 #   benchmarks/run.sh           full run (about 7 minutes on 2 cores, build included)
 #   benchmarks/run.sh --quick   short run (about 4 minutes, build included), for checking that it all works
+#   benchmarks/run.sh --soak [minutes] [clients] [Soak flags...]
+#                               the soak alone (default 10 minutes, 50 clients): SDK clients against a
+#                               demo server that is SIGKILLed every 60 s, through a proxy that cuts 1% of
+#                               the responses; exits 1 if a session, a refresh or a call was lost. Flags:
+#                               --kill-every S, --cut-percent P, --pause-ms MS, --rotation-grace D,
+#                               --access-ttl D
 #
 # Needs a JDK 17+; wrk (Debian: apt-get install -y wrk) for the demo-server load runs, which are
 # skipped without it. Everything listens on 127.0.0.1 only; every load loop is bounded in count and
@@ -10,11 +16,40 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "${1:-}" = "--soak" ]; then
+  shift
+  MINUTES=10
+  CLIENTS=50
+  if [ $# -gt 0 ] && [[ "$1" != --* ]]; then MINUTES=$1; shift; fi
+  if [ $# -gt 0 ] && [[ "$1" != --* ]]; then CLIENTS=$1; shift; fi
+  OUT=benchmarks/target/results
+  echo "== build"
+  # -am: the soak runs this checkout's client-sdk and demo-server (the server as a child process on the
+  # same class path).
+  ./mvnw -B -q -Pbenchmarks -pl benchmarks -am package -DskipTests
+  mkdir -p "$OUT"
+  {
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "git: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (dirty)')"
+    echo "nproc: $(nproc); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "jdk: $(java -version 2>&1 | head -n 2 | tail -n 1)"
+  } | tee "$OUT/soak-machine.txt"
+  echo
+  echo "== soak"
+  set +e
+  java -Xms256m -Xmx1g -Dsoak.out="$OUT" -cp benchmarks/target/benchmarks-all.jar io.tokenpair.bench.Soak \
+    --minutes "$MINUTES" --clients "$CLIENTS" "$@" 2>&1 | tee "$OUT/soak.log"
+  CODE=${PIPESTATUS[0]}
+  set -e
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/soak-machine.txt"
+  exit "$CODE"
+fi
+
 QUICK=""
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK="--quick" ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done

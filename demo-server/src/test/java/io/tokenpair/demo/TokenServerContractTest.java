@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import mockwebserver3.MockWebServer;
+import okhttp3.Credentials;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -29,12 +30,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * One scenario list, run against the real {@link DemoServer} and against {@code
  * TokenServerDispatcher} on a MockWebServer, both with a 10 s rotation grace and a clock that moves
  * only when told: every answer must have the same status, {@code error} code, {@code
- * WWW-Authenticate}, {@code Cache-Control}, {@code Retry-After} and {@code rt} cookie attributes.
+ * error_description} (of the token endpoint's RFC 6749 §5.2 errors), {@code WWW-Authenticate},
+ * {@code Cache-Control}, {@code Pragma}, {@code Retry-After}, {@code rt} cookie attributes, and a
+ * {@code Date} (whose value is not compared: the JDK's server stamps the real time over the test
+ * clock). The token-endpoint scenarios run with the password grant on, the others with it off.
  */
 @Timeout(60)
 final class TokenServerContractTest {
   private static final Duration GRACE = Duration.ofSeconds(10);
   private static final MediaType JSON = MediaType.get("application/json");
+  private static final MediaType FORM = MediaType.get("application/x-www-form-urlencoded");
+  private static final String PASSWORD_GRANT =
+      "grant_type=password&username=demo&password=demo-password";
   private static final String LOGIN = "{\"username\":\"demo\",\"password\":\"demo-password\"}";
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final OkHttpClient CLIENT =
@@ -59,8 +66,11 @@ final class TokenServerContractTest {
   private static final class DemoTarget implements Target {
     private final Harness harness;
 
-    DemoTarget(int expiredStatus) {
-      harness = new Harness(b -> b.rotationGrace(GRACE).expiredStatus(expiredStatus));
+    DemoTarget(int expiredStatus, boolean passwordGrant) {
+      harness =
+          new Harness(
+              b ->
+                  b.rotationGrace(GRACE).expiredStatus(expiredStatus).passwordGrant(passwordGrant));
     }
 
     @Override
@@ -83,13 +93,14 @@ final class TokenServerContractTest {
     private final TestClock clock = new TestClock();
     private final MockWebServer server = new MockWebServer();
 
-    DispatcherTarget(int expiredStatus) {
-      server.setDispatcher(
+    DispatcherTarget(int expiredStatus, boolean passwordGrant) {
+      var builder =
           TokenServerDispatcher.builder()
               .clock(clock)
               .expiredStatus(expiredStatus)
-              .rotationGrace(GRACE.toMillis(), TimeUnit.MILLISECONDS)
-              .build());
+              .rotationGrace(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      if (passwordGrant) builder.passwordGrant();
+      server.setDispatcher(builder.build());
       try {
         server.start();
       } catch (IOException e) {
@@ -115,21 +126,30 @@ final class TokenServerContractTest {
 
   /**
    * What the contract compares of one answer. {@code cookie} is the {@code rt} Set-Cookie with its
-   * value reduced to {@code <token>} or empty and its attributes sorted, or null.
+   * value reduced to {@code <token>} or empty and its attributes sorted, or null; {@code
+   * errorDescription} is {@linkplain #withoutSwitch without the hint} that names a switch.
    */
   record Observation(
       String step,
       int status,
       String error,
+      String errorDescription,
       String wwwAuthenticate,
       String cacheControl,
+      String pragma,
       String retryAfter,
-      String cookie) {}
+      String cookie,
+      boolean dated) {}
 
   /** An answer: its status, JSON body (or null) and {@code rt} cookie value (or null). */
   record Answer(int status, JsonNode body, String rt) {
     String accessToken() {
       return body.at("/data/access_token").asText();
+    }
+
+    /** The pair of a token-endpoint answer (RFC 6749 §5.1, no envelope). */
+    Pair tokenPair() {
+      return new Pair(body.get("access_token").asText(), body.get("refresh_token").asText());
     }
   }
 
@@ -159,11 +179,14 @@ final class TokenServerContractTest {
             new Observation(
                 step,
                 response.code(),
-                body == null || !body.has("error") ? null : body.get("error").asText(),
+                text(body, "error"),
+                withoutSwitch(text(body, "error_description")),
                 response.header("WWW-Authenticate"),
                 response.header("Cache-Control"),
+                response.header("Pragma"),
                 response.header("Retry-After"),
-                normalized(setCookie)));
+                normalized(setCookie),
+                response.header("Date") != null));
         if (response.code() != expected) {
           unexpected.add(step + ": expected " + expected + ", got " + response.code());
         }
@@ -222,6 +245,42 @@ final class TokenServerContractTest {
     Answer me(String step, int expected, Pair pair) {
       return me(step, expected, "Bearer " + pair.accessToken());
     }
+
+    /** {@code POST /oauth/token} with {@code form}, form-encoded. */
+    Answer token(String step, int expected, String form) {
+      return call(step, expected, tokenRequest(form));
+    }
+
+    Request.Builder tokenRequest(String form) {
+      return request("/oauth/token").post(RequestBody.create(form, FORM));
+    }
+
+    /** A successful {@code grant_type=password} for the demo user. */
+    Pair passwordGrant(String step) {
+      return token(step, 200, PASSWORD_GRANT).tokenPair();
+    }
+
+    Answer refreshGrant(String step, int expected, String refreshToken) {
+      return token(step, expected, "grant_type=refresh_token&refresh_token=" + refreshToken);
+    }
+
+    Pair refreshGrantPair(String step, String refreshToken) {
+      return refreshGrant(step, 200, refreshToken).tokenPair();
+    }
+  }
+
+  /**
+   * A description without its closing hint in parentheses, which names each side's own switch
+   * ({@code --password-grant on}, {@code Builder.passwordGrant()}).
+   */
+  static String withoutSwitch(String description) {
+    if (description == null || !description.endsWith(").")) return description;
+    int open = description.lastIndexOf(" (");
+    return open < 0 ? description : description.substring(0, open) + ".";
+  }
+
+  private static String text(JsonNode body, String field) {
+    return body == null || !body.has(field) ? null : body.get(field).asText();
   }
 
   static String rtValue(String setCookie) {
@@ -490,7 +549,184 @@ final class TokenServerContractTest {
                   400,
                   "Bearer " + pair.accessToken(),
                   "Bearer " + pair.accessToken());
+            }),
+        new Scenario(
+            "with the password grant off, a cookie login continues at the token endpoint",
+            run -> {
+              run.token("password grant", 400, PASSWORD_GRANT);
+              run.token("another grant", 400, "grant_type=client_credentials");
+              Pair login = run.login();
+              Pair viaBody = run.refreshGrantPair("refresh grant", login.rt());
+              run.me("its access token", 200, viaBody);
+              run.advance(Duration.ofSeconds(11));
+              run.refresh("the spent cookie is reuse", 401, login.rt());
+              run.refreshGrant("the family ended", 400, viaBody.rt());
             }));
+  }
+
+  /** The token endpoint's scenarios, run with the password grant on. */
+  static Stream<Scenario> tokenScenarios() {
+    return Stream.of(
+        new Scenario(
+            "password grant issues a pair that opens the API and rotates",
+            run -> {
+              Pair first = run.passwordGrant("password grant");
+              run.me("its access token", 200, first);
+              Pair second = run.refreshGrantPair("refresh grant", first.rt());
+              run.me("new access token", 200, second);
+              run.me("old access token", 200, first);
+              run.token(
+                  "named client",
+                  200,
+                  "grant_type=refresh_token&client_id=tokenpair-demo&refresh_token=" + second.rt());
+            }),
+        new Scenario(
+            "reuse at the token endpoint revokes the family and its access tokens",
+            run -> {
+              Pair first = run.passwordGrant("password grant");
+              Pair second = run.refreshGrantPair("rotate", first.rt());
+              run.advance(Duration.ofSeconds(11));
+              run.refreshGrant("reuse", 400, first.rt());
+              run.refreshGrant("the successor", 400, second.rt());
+              run.me("its access token", 401, second);
+              run.refresh("the successor as a cookie", 401, second.rt());
+            }),
+        new Scenario(
+            "grace retry at the token endpoint reissues the current pair, inclusive",
+            run -> {
+              Pair first = run.passwordGrant("password grant");
+              Pair second = run.refreshGrantPair("rotate", first.rt());
+              run.advance(GRACE);
+              run.refreshGrant("at the edge", 200, first.rt());
+              run.refreshGrant("the current token", 200, second.rt());
+              run.advance(Duration.ofSeconds(11));
+              run.refreshGrant("beyond", 400, first.rt());
+            }),
+        new Scenario(
+            "one family across both protocols",
+            run -> {
+              Pair cookieLogin = run.login();
+              Pair viaBody = run.refreshGrantPair("body after cookie", cookieLogin.rt());
+              Pair viaCookie = run.refreshPair("cookie after body", viaBody.rt());
+              run.refreshGrant("body after cookie again", 200, viaCookie.rt());
+              Pair bodyLogin = run.passwordGrant("password grant");
+              run.refreshPair("cookie after password grant", bodyLogin.rt());
+              run.advance(Duration.ofSeconds(11));
+              run.refreshGrant("spent as a cookie, reused in the body", 400, bodyLogin.rt());
+              run.refresh("spent in the body, reused as a cookie", 401, cookieLogin.rt());
+            }),
+        new Scenario(
+            "the family expires at its fixed end at the token endpoint",
+            run -> {
+              Pair pair = run.passwordGrant("password grant");
+              run.advance(Duration.ofDays(15).minusSeconds(1));
+              Pair last = run.refreshGrantPair("last second", pair.rt());
+              run.advance(Duration.ofSeconds(1));
+              run.refreshGrant("at the end", 400, last.rt());
+              run.advance(Duration.ofSeconds(10));
+              run.refreshGrant("beyond the leeway", 400, last.rt());
+            }),
+        new Scenario(
+            "garbage or wrong-kind refresh tokens in the body",
+            run -> {
+              Pair pair = run.passwordGrant("password grant");
+              run.refreshGrant("garbage", 400, "not-a-token");
+              run.refreshGrant("access token as refresh token", 400, pair.accessToken());
+              run.call(
+                  "rt cookie instead of the parameter",
+                  400,
+                  run.tokenRequest("grant_type=refresh_token").header("Cookie", "rt=" + pair.rt()));
+              run.call(
+                  "bearer header ignored",
+                  200,
+                  run.tokenRequest("grant_type=refresh_token&refresh_token=" + pair.rt())
+                      .header("Authorization", "Bearer " + pair.accessToken()));
+            }),
+        new Scenario(
+            "logout with the bearer ends a token-endpoint session",
+            run -> {
+              Pair pair = run.passwordGrant("password grant");
+              run.logout("logout", null, pair.accessToken());
+              run.refreshGrant("refresh grant", 400, pair.rt());
+            }),
+        new Scenario(
+            "bad token requests consume nothing",
+            run -> {
+              Pair pair = run.passwordGrant("password grant");
+              String rt = pair.rt();
+              run.token("no grant_type", 400, "refresh_token=" + rt);
+              run.token(
+                  "repeated grant_type",
+                  400,
+                  "grant_type=refresh_token&grant_type=refresh_token&refresh_token=" + rt);
+              run.token(
+                  "repeated refresh_token",
+                  400,
+                  "grant_type=refresh_token&refresh_token=" + rt + "&refresh_token=" + rt);
+              run.token("empty refresh_token", 400, "grant_type=refresh_token&refresh_token=");
+              run.token("bad percent-encoding", 400, "grant_type=refresh_token&refresh_token=%zz");
+              run.token("unknown grant type", 400, "grant_type=authorization_code&code=x");
+              run.token("no username", 400, "grant_type=password&password=demo-password");
+              run.token("no password", 400, "grant_type=password&username=demo");
+              run.call(
+                  "JSON body",
+                  415,
+                  run.request("/oauth/token").post(RequestBody.create(PASSWORD_GRANT, JSON)));
+              run.call(
+                  "no content type",
+                  415,
+                  run.request("/oauth/token").post(RequestBody.create(PASSWORD_GRANT.getBytes())));
+              run.token(
+                  "too large", 413, PASSWORD_GRANT + "&pad=" + "a".repeat(Http.MAX_BODY_BYTES));
+              run.call("GET", 405, run.request("/oauth/token"));
+              run.token(
+                  "empty and unknown parameters",
+                  200,
+                  "grant_type=refresh_token&client_id=&scope=openid&x=1&x=2&refresh_token=" + rt);
+            }),
+        new Scenario(
+            "the public client may name itself and may not authenticate",
+            run -> {
+              Pair pair = run.passwordGrant("password grant");
+              String refresh = "grant_type=refresh_token&refresh_token=" + pair.rt();
+              run.token("unknown client", 401, refresh + "&client_id=other");
+              run.token("password grant, unknown client", 401, PASSWORD_GRANT + "&client_id=x");
+              run.call(
+                  "client_secret_basic",
+                  401,
+                  run.tokenRequest(refresh)
+                      .header("Authorization", Credentials.basic("tokenpair-demo", "secret")));
+              run.token(
+                  "client_secret_post",
+                  401,
+                  refresh + "&client_id=tokenpair-demo&client_secret=secret");
+              run.token("nothing was consumed", 200, refresh);
+            }),
+        new Scenario(
+            "password grant failures and throttling shared with the login endpoint",
+            run -> {
+              String wrong = "grant_type=password&username=demo&password=wrong";
+              run.token("wrong password", 400, wrong);
+              run.token("unknown user", 400, "grant_type=password&username=nobody&password=x");
+              for (int i = 1; i <= 4; i++) {
+                run.login(
+                    "wrong login " + i,
+                    401,
+                    "application/json",
+                    "{\"username\":\"demo\",\"password\":\"wrong\"}");
+              }
+              run.advance(Duration.ofMinutes(5));
+              run.token("throttled", 429, PASSWORD_GRANT);
+              run.login("throttled at the login endpoint", 429, "application/json", LOGIN);
+              run.advance(Duration.ofMinutes(10));
+              run.passwordGrant("after the window");
+            }));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("tokenScenarios")
+  void dispatcherAnswersAsTheDemoServersTokenEndpointDoes(Scenario scenario) {
+    assertSameAnswers(scenario, 401, true);
   }
 
   private static Run run(Scenario scenario, Target target) {
@@ -523,8 +759,13 @@ final class TokenServerContractTest {
   }
 
   private static void assertSameAnswers(Scenario scenario, int expiredStatus) {
-    Run real = run(scenario, new DemoTarget(expiredStatus));
-    Run fake = run(scenario, new DispatcherTarget(expiredStatus));
+    assertSameAnswers(scenario, expiredStatus, false);
+  }
+
+  private static void assertSameAnswers(
+      Scenario scenario, int expiredStatus, boolean passwordGrant) {
+    Run real = run(scenario, new DemoTarget(expiredStatus, passwordGrant));
+    Run fake = run(scenario, new DispatcherTarget(expiredStatus, passwordGrant));
 
     assertThat(real.unexpected).as("the demo server").isEmpty();
     assertThat(fake.seen).as("the dispatcher").containsExactlyElementsOf(real.seen);

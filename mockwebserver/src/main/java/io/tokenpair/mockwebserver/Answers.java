@@ -2,7 +2,11 @@ package io.tokenpair.mockwebserver;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import mockwebserver3.MockResponse;
 import mockwebserver3.SocketEffect;
@@ -16,6 +20,11 @@ final class Answers {
   static final String JSON = "application/json; charset=utf-8";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** IMF-fixdate (RFC 9110 §5.6.7): two-digit day, always GMT. */
+  private static final DateTimeFormatter HTTP_DATE =
+      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
+          .withZone(ZoneOffset.UTC);
 
   private Answers() {}
 
@@ -43,6 +52,29 @@ final class Answers {
   /** An answer without a body; every answer carries {@code Cache-Control: no-store}. */
   static MockResponse.Builder empty(int status) {
     return new MockResponse.Builder().code(status).addHeader("Cache-Control", "no-store");
+  }
+
+  /** Marks an answer of the token endpoint: {@code Pragma: no-cache} too (RFC 6749 §5.1). */
+  static MockResponse.Builder token(MockResponse.Builder answer) {
+    return answer.addHeader("Pragma", "no-cache");
+  }
+
+  /** The RFC 6749 §5.1 answer for a pair: no envelope, no cookie. */
+  static MockResponse tokenPair(Sessions.Pair pair) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("access_token", pair.accessToken);
+    body.put("token_type", "Bearer");
+    body.put("expires_in", pair.expiresInSeconds);
+    body.put("refresh_token", pair.refreshToken);
+    return token(json(200, body)).build();
+  }
+
+  /** {@code answer} with a {@code Date} header for {@code millis}, in RFC 9110's IMF-fixdate. */
+  static MockResponse dated(MockResponse answer, long millis) {
+    return answer
+        .newBuilder()
+        .setHeader("Date", HTTP_DATE.format(Instant.ofEpochMilli(millis)))
+        .build();
   }
 
   /** A response that closes the connection instead of answering. */

@@ -29,21 +29,11 @@ final class Requests {
 
   /** The body as a JSON object: 415 for another content type, 413 over 16 KiB, 400 otherwise. */
   static JsonNode jsonObject(RecordedRequest request) throws Refusal {
-    String contentType = request.getHeaders().get("Content-Type");
-    String mediaType =
-        contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    if (!mediaType.equals("application/json")) {
+    if (!mediaType(request).equals("application/json")) {
       throw new Refusal(
           415, "unsupported_media_type", "The request body must be application/json.");
     }
-    ByteString body = request.getBody();
-    byte[] bytes = body == null ? new byte[0] : body.toByteArray();
-    if (bytes.length > MAX_BODY_BYTES || request.getBodySize() > MAX_BODY_BYTES) {
-      throw new Refusal(
-          413,
-          "payload_too_large",
-          "The request body is larger than " + MAX_BODY_BYTES + " bytes.");
-    }
+    byte[] bytes = body(request).toByteArray();
     JsonNode node;
     try {
       node = MAPPER.readTree(bytes);
@@ -56,6 +46,25 @@ final class Requests {
       throw new Refusal(400, "invalid_request", "The request body must be a JSON object.");
     }
     return node;
+  }
+
+  /** The request's media type, lower case and without parameters; empty when there is none. */
+  static String mediaType(RecordedRequest request) {
+    String contentType = request.getHeaders().get("Content-Type");
+    return contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+  }
+
+  /** The body, empty when there is none; 413 over 16 KiB, declared or not. */
+  static ByteString body(RecordedRequest request) throws Refusal {
+    ByteString body = request.getBody();
+    if (body == null) body = ByteString.EMPTY;
+    if (body.size() > MAX_BODY_BYTES || request.getBodySize() > MAX_BODY_BYTES) {
+      throw new Refusal(
+          413,
+          "payload_too_large",
+          "The request body is larger than " + MAX_BODY_BYTES + " bytes.");
+    }
+    return body;
   }
 
   /** A non-empty string field: 400 when it is absent, null, empty or of another type. */

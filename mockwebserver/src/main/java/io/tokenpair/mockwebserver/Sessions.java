@@ -14,9 +14,11 @@ import okio.ByteString;
 
 /**
  * The demo server's sessions and token rules, in memory: issuing pairs, rotation with its grace,
- * reuse detection, revocation and access-token checks, as {@code AuthEndpoints}, {@code BearerAuth}
- * and {@code InMemorySessionStore} apply them. Not thread-safe: {@link TokenServerDispatcher} calls
- * it under its own lock, and no call blocks.
+ * reuse detection, revocation and access-token checks, as {@code Grants}, {@code BearerAuth} and
+ * {@code InMemorySessionStore} apply them. One refresh token kind serves both protocols: a session
+ * started by either endpoint rotates through either. The cookie endpoints' answers are written
+ * here; the token endpoint's by {@link TokenEndpoint}. Not thread-safe: {@link
+ * TokenServerDispatcher} calls it under its own lock, and no call blocks.
  */
 final class Sessions {
   /**
@@ -71,11 +73,11 @@ final class Sessions {
   }
 
   /** Starts a session for the one user and issues its first pair. */
-  MockResponse start(RecordedRequest request) {
+  Pair start() {
     long now = wholeSeconds(clock.millis());
     Session session = new Session(randomId(), now + refreshLifetimeMillis, ++jtiSerial);
     sessions.put(session.id, session);
-    return pair(request, session, now);
+    return pair(session, now);
   }
 
   void expireAccessTokens() {
@@ -111,31 +113,24 @@ final class Sessions {
     return expiredCount;
   }
 
-  /** The demo server's rotation, reuse detection and grace. */
-  MockResponse rotate(RecordedRequest request) throws Refusal {
-    String rt = singleRefreshCookie(request);
-    if (rt == null) {
-      throw clearingCookie(
-              request, new Refusal(401, "missing_refresh_token", "No refresh token cookie."))
-          .header("WWW-Authenticate", Answers.REALM);
-    }
+  /**
+   * The demo server's rotation, reuse detection and grace, for refresh token {@code rt} from either
+   * endpoint.
+   */
+  Pair rotate(String rt) throws Rejected {
     long now = wholeSeconds(clock.millis());
     RefreshToken token = refreshTokens.get(rt);
     if (token == null || now >= token.session.expiresAtMillis + LEEWAY_MILLIS) {
-      throw refreshFailed(
-          request, "invalid_refresh_token", "The refresh token is invalid or expired.");
+      throw new Rejected(Reason.INVALID);
     }
     Session session = token.session;
-    if (!session.isActive(now)) {
-      throw refreshFailed(
-          request, "invalid_refresh_token", "The refresh token is no longer valid.");
-    }
+    if (!session.isActive(now)) throw new Rejected(Reason.ENDED);
     if (token.jti == session.currentJti) {
       session.usedJtis.add(token.jti);
       session.previousJti = token.jti;
       session.rotatedAtMillis = now;
       session.currentJti = ++jtiSerial;
-      return pair(request, session, now);
+      return pair(session, now);
     }
     if (session.usedJtis.contains(token.jti)) {
       boolean withinGrace =
@@ -144,24 +139,44 @@ final class Sessions {
               && now <= session.rotatedAtMillis + rotationGraceMillis;
       if (withinGrace) {
         graceRetryCount++;
-        return pair(request, session, now);
+        return pair(session, now);
       }
       reuseDetectedCount++;
       session.revoked = true;
-      throw refreshFailed(
-          request,
-          "refresh_token_reused",
-          "The refresh token was already used; the session ended.");
+      throw new Rejected(Reason.REUSED);
     }
-    throw refreshFailed(request, "invalid_refresh_token", "The refresh token is no longer valid.");
+    throw new Rejected(Reason.ENDED);
   }
 
-  /** Ends the session the cookie names, if any, and answers as for a revoked session. */
-  Refusal reject(RecordedRequest request) throws Refusal {
-    String rt = singleRefreshCookie(request);
+  /**
+   * Ends the session that issued {@code rt}, if any, as a revocation just before a refresh would.
+   *
+   * @return the reason such a refresh is refused
+   */
+  Rejected reject(String rt) {
     RefreshToken token = rt != null ? refreshTokens.get(rt) : null;
     if (token != null) token.session.revoked = true;
-    return refreshFailed(request, "invalid_refresh_token", "The refresh token is no longer valid.");
+    return new Rejected(Reason.ENDED);
+  }
+
+  /** {@link #rotate} with the {@code rt} cookie, answered as {@code /auth/refresh} does. */
+  MockResponse cookieRotate(RecordedRequest request) throws Refusal {
+    String rt = singleRefreshCookie(request);
+    if (rt == null) {
+      throw clearingCookie(
+              request, new Refusal(401, "missing_refresh_token", "No refresh token cookie."))
+          .header("WWW-Authenticate", Answers.REALM);
+    }
+    try {
+      return cookieAnswer(request, rotate(rt));
+    } catch (Rejected rejected) {
+      throw cookieRefusal(request, rejected);
+    }
+  }
+
+  /** {@link #reject} with the {@code rt} cookie, answered as {@code /auth/refresh} does. */
+  Refusal cookieReject(RecordedRequest request) throws Refusal {
+    return cookieRefusal(request, reject(singleRefreshCookie(request)));
   }
 
   /** Revokes the session named by the cookie (any of its family) and by a valid bearer. */
@@ -218,8 +233,9 @@ final class Sessions {
     return values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
   }
 
-  private Refusal refreshFailed(RecordedRequest request, String error, String message) {
-    return clearingCookie(request, new Refusal(401, error, message))
+  private Refusal cookieRefusal(RecordedRequest request, Rejected rejected) {
+    return clearingCookie(
+            request, new Refusal(401, rejected.reason.cookieError, rejected.getMessage()))
         .header("WWW-Authenticate", Answers.INVALID);
   }
 
@@ -228,7 +244,7 @@ final class Sessions {
   }
 
   /** Issues an access token and a refresh token for the session's current jti. */
-  private MockResponse pair(RecordedRequest request, Session session, long now) {
+  private Pair pair(Session session, long now) {
     long n = ++serial;
     long expiresAt = now + accessLifetimeMillis;
     String access;
@@ -238,12 +254,19 @@ final class Sessions {
     lastAccessToken = access;
     String refresh = sequential ? "refresh-" + n : "rt-" + randomId();
     refreshTokens.put(refresh, new RefreshToken(session, session.currentJti));
+    long refreshSeconds = Math.max(0, (session.expiresAtMillis - now) / 1000);
+    return new Pair(access, accessLifetimeMillis / 1000, refresh, refreshSeconds);
+  }
+
+  /** The pair as the cookie endpoints answer it: the access token in the body, the cookie. */
+  MockResponse cookieAnswer(RecordedRequest request, Pair pair) {
     Map<String, Object> data = new LinkedHashMap<>();
-    data.put("access_token", access);
+    data.put("access_token", pair.accessToken);
     data.put("token_type", "Bearer");
-    data.put("expires_in", accessLifetimeMillis / 1000);
-    long maxAge = Math.max(0, (session.expiresAtMillis - now) / 1000);
-    return Answers.success(data).addHeader("Set-Cookie", cookie(request, refresh, maxAge)).build();
+    data.put("expires_in", pair.expiresInSeconds);
+    return Answers.success(data)
+        .addHeader("Set-Cookie", cookie(request, pair.refreshToken, pair.refreshSeconds))
+        .build();
   }
 
   private String cookie(RecordedRequest request, String value, long maxAgeSeconds) {
@@ -287,6 +310,59 @@ final class Sessions {
     byte[] bytes = new byte[12];
     random.nextBytes(bytes);
     return ByteString.of(bytes).hex();
+  }
+
+  /** A pair issued for a session. Immutable. */
+  static final class Pair {
+    final String accessToken;
+    final long expiresInSeconds;
+
+    /** The session's current refresh token. */
+    final String refreshToken;
+
+    /** How long the family has left: rotation never extends it. */
+    final long refreshSeconds;
+
+    Pair(String accessToken, long expiresInSeconds, String refreshToken, long refreshSeconds) {
+      this.accessToken = accessToken;
+      this.expiresInSeconds = expiresInSeconds;
+      this.refreshToken = refreshToken;
+      this.refreshSeconds = refreshSeconds;
+    }
+  }
+
+  /** Why a refresh token was refused, with the demo server's message for either endpoint. */
+  enum Reason {
+    /** Unknown, or its family ended longer ago than the leeway. */
+    INVALID("invalid_refresh_token", "The refresh token is invalid or expired."),
+    /** Its session was revoked or has ended, or it is a consumed token of another generation. */
+    ENDED("invalid_refresh_token", "The refresh token is no longer valid."),
+    /** A consumed token presented again outside the grace: the session is revoked. */
+    REUSED("refresh_token_reused", "The refresh token was already used; the session ended.");
+
+    /**
+     * The {@code error} of {@code /auth/refresh}; the token endpoint answers {@code invalid_grant}.
+     */
+    final String cookieError;
+
+    final String message;
+
+    Reason(String cookieError, String message) {
+      this.cookieError = cookieError;
+      this.message = message;
+    }
+  }
+
+  /** A refused refresh token. Carries no stack trace and no token. */
+  static final class Rejected extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    final Reason reason;
+
+    Rejected(Reason reason) {
+      super(reason.message, null, false, false);
+      this.reason = reason;
+    }
   }
 
   /** One login; its refresh tokens are a family: one current jti, the consumed ones, the last. */

@@ -36,6 +36,21 @@ import mockwebserver3.RecordedRequest;
  *       nothing is rotated or revoked.
  *   <li>{@code POST /auth/logout}: 204, the cookie cleared, the session named by the cookie or by a
  *       valid bearer revoked.
+ *   <li>{@code POST /oauth/token} ({@linkplain Builder#tokenPath configurable}), the OAuth2 token
+ *       endpoint of RFC 6749, form-encoded, no cookie: {@code
+ *       grant_type=refresh_token&refresh_token=...} rotates the same sessions with the same rules
+ *       as the cookie refresh (a session started at either endpoint continues at either, and a
+ *       token spent at one is reuse at the other); {@code
+ *       grant_type=password&username=...&password=...} only with {@link Builder#passwordGrant()},
+ *       with the login's rules and throttle. 200 {@code {"access_token":...,"token_type":"Bearer",
+ *       "expires_in":...,"refresh_token":...}} (§5.1); errors as §5.2 {@code
+ *       {"error":...,"error_description":...}}: 400 {@code invalid_grant} for a refresh token that
+ *       is unknown, expired, of an ended session or reused, and for wrong credentials; 400 {@code
+ *       unsupported_grant_type}; 400 {@code invalid_request} for a missing or repeated parameter
+ *       (an empty one counts as missing), 405, 413 and 415; 401 {@code invalid_client} with {@code
+ *       WWW-Authenticate: Basic realm="tokenpair"} for another client id or {@linkplain
+ *       Builder#clientSecret client authentication} that fails; 429 {@code too_many_attempts}.
+ *       Every answer there also carries {@code Pragma: no-cache}.
  *   <li>Every other path is a protected resource, any method: 200 {@code
  *       {"code":0,"message":"ok","data":{"id":"1","username":...,"path":...,"sid":...}}} for a live
  *       access token; 401 {@code missing_token} with {@code WWW-Authenticate: Bearer
@@ -48,7 +63,8 @@ import mockwebserver3.RecordedRequest;
  * (the demo server counts per client IP) within 15 minutes, then 429 {@code too_many_attempts} with
  * {@code Retry-After}. Unlike the demo server it has no captcha, CORS or origin checks, and every
  * path that is not an auth endpoint is a resource. Every answer carries {@code Cache-Control:
- * no-store}.
+ * no-store}, and a {@code Date} header from the {@linkplain Builder#clock clock} at the moment it
+ * is sent, as the demo server stamps its own (the SDK estimates the device's clock offset from it).
  *
  * <p>Access tokens are JWTs with {@code sub}, {@code name}, {@code sid}, {@code jti}, {@code iat}
  * and {@code exp} claims (with a dummy signature: the SDK does not verify them), so client-side
@@ -58,7 +74,9 @@ import mockwebserver3.RecordedRequest;
  * hooks ({@link #rejectNextRefresh()}, {@link #failNextRefresh(int)}, {@link
  * #disconnectNextRefresh()}, {@link #dropNextRefreshAnswer()}), {@link #holdRefreshes()}; wait with
  * {@link #awaitRefreshes}, {@link #awaitExpiredCount}, {@link #awaitRequestCount}; verify with the
- * counters.
+ * counters. The refresh hooks and counters take the refreshes of both protocols, in arrival order;
+ * at the token endpoint a script applies once the form and its {@code grant_type} are read, so a
+ * scripted failure comes before the client check, and a scripted rejection after it.
  *
  * <pre>{@code
  * TokenServerDispatcher tokens = TokenServerDispatcher.create();
@@ -69,11 +87,17 @@ import mockwebserver3.RecordedRequest;
  * assertEquals(1, tokens.refreshCount());
  * }</pre>
  *
+ * <p>For an app that uses {@code RefreshProtocol.oauth2(server.url("/oauth/token"),
+ * "tokenpair-demo")}, sign in with the password grant ({@code builder().passwordGrant()}) or with
+ * {@code auth.signIn(accessToken, refreshToken)} and a pair obtained from it.
+ *
  * <p>This class is thread-safe: MockWebServer may dispatch concurrent requests, and tests may call
  * every method from any thread. A held refresh waits outside the lock.
  */
 public final class TokenServerDispatcher extends Dispatcher {
   private static final long HOLD_LIMIT_SECONDS = 30;
+
+  private static final String INVALID_CREDENTIALS = "The username or password is wrong.";
 
   /** MockWebServer does not tell the client's address: all clients count as one for throttling. */
   private static final String CLIENT_IP = "client";
@@ -103,6 +127,8 @@ public final class TokenServerDispatcher extends Dispatcher {
   private final String loginPath;
   private final String refreshPath;
   private final String logoutPath;
+  private final String tokenPath;
+  private final TokenEndpoint tokenEndpoint;
 
   private final Clock clock;
 
@@ -124,8 +150,14 @@ public final class TokenServerDispatcher extends Dispatcher {
   /** Guarded by this. */
   private int loginCount;
 
-  /** Guarded by this. */
+  /** Refreshes by either protocol. Guarded by this. */
   private int refreshCount;
+
+  /** Guarded by this. */
+  private int tokenRefreshCount;
+
+  /** Guarded by this. */
+  private int passwordGrantCount;
 
   /** Guarded by this. */
   private int logoutCount;
@@ -136,6 +168,9 @@ public final class TokenServerDispatcher extends Dispatcher {
     this.loginPath = builder.loginPath;
     this.refreshPath = builder.refreshPath;
     this.logoutPath = builder.logoutPath;
+    this.tokenPath = builder.tokenPath;
+    this.tokenEndpoint =
+        new TokenEndpoint(builder.clientId, builder.clientSecret, builder.passwordGrant);
     this.clock = builder.clock;
     this.sessions = new Sessions(builder, commonDirectory(loginPath, refreshPath, logoutPath));
   }
@@ -162,7 +197,8 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /**
    * Ends every session, as a server-side sign-out would: their access tokens get 401 {@code
-   * invalid_token} and their refresh tokens 401 {@code invalid_refresh_token} at once.
+   * invalid_token} and their refresh tokens 401 {@code invalid_refresh_token} (400 {@code
+   * invalid_grant} at the token endpoint) at once.
    */
   public synchronized void revokeAllSessions() {
     sessions.revokeAll();
@@ -170,8 +206,10 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /**
    * The next refresh is rejected as if its session had been revoked just before: the session named
-   * by its cookie ends, and it gets 401 {@code invalid_refresh_token} with the cookie cleared.
-   * Scripts queue: each refresh takes the oldest.
+   * by its cookie ends, and it gets 401 {@code invalid_refresh_token} with the cookie cleared; at
+   * the token endpoint the session named by its {@code refresh_token} ends, and it gets 400 {@code
+   * invalid_grant} (after the client check, which answers as usual). Scripts queue: each refresh of
+   * either protocol takes the oldest.
    */
   public synchronized void rejectNextRefresh() {
     scripts.add(Script.REJECT);
@@ -179,9 +217,11 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /**
    * The next refresh fails with {@code status} (for example 503 or 500) and the demo server's error
-   * body for it ({@code store_unavailable} with {@code Retry-After: 1}, {@code internal_error}),
-   * without touching the session or the cookie, as an overloaded server would. Scripts queue: each
-   * refresh takes the oldest.
+   * body for it ({@code store_unavailable} with {@code Retry-After: 1}, {@code internal_error}; at
+   * the token endpoint {@code temporarily_unavailable} with {@code Retry-After: 1}, {@code
+   * server_error}, and {@code invalid_request} for a 4xx), without touching the session or the
+   * cookie, as an overloaded server would. Scripts queue: each refresh of either protocol takes the
+   * oldest.
    *
    * @throws IllegalArgumentException if {@code status} is not in 400..599.
    */
@@ -195,26 +235,27 @@ public final class TokenServerDispatcher extends Dispatcher {
   /**
    * The next refresh is counted but not performed: its connection is closed without an answer, as a
    * network failure before the request reached the server would look. Scripts queue: each refresh
-   * takes the oldest.
+   * of either protocol takes the oldest.
    */
   public synchronized void disconnectNextRefresh() {
     scripts.add(Script.DISCONNECT);
   }
 
   /**
-   * The next refresh is performed (the session rotates, or whatever its cookie earns) but its
-   * connection is closed instead of the answer: the server moved on and the client never learns the
-   * new refresh token. Use it to test retries after a lost answer, with and without a {@linkplain
-   * Builder#rotationGrace rotation grace}. Scripts queue: each refresh takes the oldest.
+   * The next refresh is performed (the session rotates, or whatever its refresh token earns) but
+   * its connection is closed instead of the answer: the server moved on and the client never learns
+   * the new refresh token (in the cookie or in the body). Use it to test retries after a lost
+   * answer, with and without a {@linkplain Builder#rotationGrace rotation grace}. Scripts queue:
+   * each refresh of either protocol takes the oldest.
    */
   public synchronized void dropNextRefreshAnswer() {
     scripts.add(Script.DROP_ANSWER);
   }
 
   /**
-   * Holds the answers of refreshes until {@link #releaseRefreshes()}. A held refresh has been
-   * counted and performed (the server rotated when it arrived), so {@link #awaitRefreshes} sees it;
-   * only its answer waits, at most 30 seconds. Idempotent.
+   * Holds the answers of refreshes of either protocol until {@link #releaseRefreshes()}. A held
+   * refresh has been counted and performed (the server rotated when it arrived), so {@link
+   * #awaitRefreshes} sees it; only its answer waits, at most 30 seconds. Idempotent.
    */
   public synchronized void holdRefreshes() {
     if (refreshHold == null) refreshHold = new CountDownLatch(1);
@@ -232,14 +273,38 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   // Verifying.
 
-  /** Returns the number of login requests, successful or not. */
+  /**
+   * Returns the number of login requests, successful or not: those at the login path and the {@code
+   * grant_type=password} requests at the token endpoint.
+   */
   public synchronized int loginCount() {
     return loginCount;
   }
 
-  /** Returns the number of refresh requests, successful or not, held ones included. */
+  /**
+   * Returns the number of {@code grant_type=password} requests at the token endpoint, successful or
+   * not (also while the grant is off). They are part of {@link #loginCount()}.
+   */
+  public synchronized int passwordGrantCount() {
+    return passwordGrantCount;
+  }
+
+  /**
+   * Returns the number of refresh requests by either protocol, successful or not, held ones
+   * included: those at the refresh path and the {@code grant_type=refresh_token} requests at the
+   * token endpoint.
+   */
   public synchronized int refreshCount() {
     return refreshCount;
+  }
+
+  /**
+   * Returns the number of {@code grant_type=refresh_token} requests at the token endpoint,
+   * successful or not, held ones included. They are part of {@link #refreshCount()}; the cookie
+   * refreshes are the difference.
+   */
+  public synchronized int tokenRefreshCount() {
+    return tokenRefreshCount;
   }
 
   /** Returns the number of logout requests. */
@@ -295,8 +360,9 @@ public final class TokenServerDispatcher extends Dispatcher {
   }
 
   /**
-   * Blocks until at least {@code count} refresh requests have arrived and been performed (their
-   * answers may be {@linkplain #holdRefreshes() held}), or the timeout passes.
+   * Blocks until at least {@code count} refresh requests of either protocol (see {@link
+   * #refreshCount()}) have arrived and been performed (their answers may be {@linkplain
+   * #holdRefreshes() held}), or the timeout passes.
    *
    * @return true if the count was reached, false on timeout.
    * @throws InterruptedException if the thread is interrupted while it waits.
@@ -360,16 +426,26 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   // Dispatching.
 
+  /**
+   * Answers {@code request} as the demo server would, with a {@code Date} header from the clock at
+   * the moment the answer is sent (after a {@linkplain #holdRefreshes() hold}).
+   */
   @Override
   public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+    MockResponse answer = answer(request);
+    return Answers.dated(answer, clock.millis());
+  }
+
+  private MockResponse answer(RecordedRequest request) throws InterruptedException {
     String path = request.getUrl().encodedPath();
     synchronized (this) {
       requests.add(request);
       notifyAll();
     }
+    if (path.equals(tokenPath)) return token(request);
     try {
       if (path.equals(loginPath)) return login(requirePost(request));
-      if (path.equals(refreshPath)) return refresh(requirePost(request));
+      if (path.equals(refreshPath)) return refresh(new CookieRefresh(requirePost(request)));
       if (path.equals(logoutPath)) return logout(requirePost(request));
       synchronized (this) {
         try {
@@ -398,20 +474,32 @@ public final class TokenServerDispatcher extends Dispatcher {
     String user = Requests.requiredString(body, "username");
     String pass = Requests.requiredString(body, "password");
     synchronized (this) {
-      long now = clock.millis();
-      long wait = throttle.waitMillis(CLIENT_IP, user, now);
-      if (wait > 0) {
-        throw new Refusal(429, "too_many_attempts", "Too many failed logins. Try again later.")
-            .header("Retry-After", String.valueOf(LoginThrottle.retryAfterSeconds(wait)));
-      }
-      if (!username.equals(user) || !password.equals(pass)) {
-        throttle.recordFailure(CLIENT_IP, user, now);
-        throw new Refusal(401, "invalid_credentials", "The username or password is wrong.")
+      Sessions.Pair pair = signIn(user, pass);
+      if (pair == null) {
+        throw new Refusal(401, "invalid_credentials", INVALID_CREDENTIALS)
             .header("WWW-Authenticate", Answers.REALM);
       }
-      throttle.recordSuccess(user);
-      return sessions.start(request);
+      return sessions.cookieAnswer(request, pair);
     }
+  }
+
+  /**
+   * The login rules of both endpoints: the throttle, then the password. Returns the new session's
+   * first pair, or null for wrong credentials (counted by the throttle). Guarded by this.
+   */
+  private Sessions.Pair signIn(String user, String pass) throws Refusal {
+    long now = clock.millis();
+    long wait = throttle.waitMillis(CLIENT_IP, user, now);
+    if (wait > 0) {
+      throw new Refusal(429, "too_many_attempts", "Too many failed logins. Try again later.")
+          .header("Retry-After", String.valueOf(LoginThrottle.retryAfterSeconds(wait)));
+    }
+    if (!username.equals(user) || !password.equals(pass)) {
+      throttle.recordFailure(CLIENT_IP, user, now);
+      return null;
+    }
+    throttle.recordSuccess(user);
+    return sessions.start();
   }
 
   private synchronized MockResponse logout(RecordedRequest request) throws Refusal {
@@ -419,25 +507,157 @@ public final class TokenServerDispatcher extends Dispatcher {
     return sessions.logout(request);
   }
 
-  private MockResponse refresh(RecordedRequest request) throws InterruptedException {
+  /** The token endpoint: RFC 6749 §5.2 errors for everything, also 405 and bad bodies. */
+  private MockResponse token(RecordedRequest request) throws InterruptedException {
+    Form form;
+    String grantType;
+    try {
+      requirePost(request);
+      form = Form.read(request);
+      grantType = form.required("grant_type");
+    } catch (Refusal refusal) {
+      return refusal.tokenAnswer();
+    }
+    if (grantType.equals(TokenEndpoint.REFRESH_TOKEN)) {
+      return refresh(new TokenRefresh(request, form));
+    }
+    if (grantType.equals(TokenEndpoint.PASSWORD)) return passwordGrant(request, form);
+    return tokenEndpoint.unsupportedGrantType().tokenAnswer();
+  }
+
+  private MockResponse passwordGrant(RecordedRequest request, Form form) {
+    synchronized (this) {
+      loginCount++;
+      passwordGrantCount++;
+    }
+    try {
+      if (!tokenEndpoint.passwordGrant()) throw TokenEndpoint.passwordGrantOff();
+      tokenEndpoint.checkClient(request, form);
+      String user = form.required("username");
+      String pass = form.required("password");
+      synchronized (this) {
+        Sessions.Pair pair = signIn(user, pass);
+        if (pair == null) throw TokenEndpoint.invalidGrant(INVALID_CREDENTIALS);
+        return Answers.tokenPair(pair);
+      }
+    } catch (Refusal refusal) {
+      return refusal.tokenAnswer();
+    }
+  }
+
+  /**
+   * One refresh request, in the protocol it came by: the three ways a script can have it answered,
+   * each with the protocol's answers. Called under the dispatcher's lock; never blocks.
+   */
+  private interface RefreshCall {
+    /** Counts the request in the protocol's own counter, if it has one. */
+    void count();
+
+    /** The ordinary handling: rotation, grace or reuse detection. */
+    MockResponse rotate();
+
+    /** As if the session named by the request had been revoked just before. */
+    MockResponse reject();
+
+    /** A transient failure with {@code status}, the session untouched. */
+    MockResponse fail(int status);
+  }
+
+  /** {@code POST /auth/refresh} with the {@code rt} cookie. */
+  private final class CookieRefresh implements RefreshCall {
+    private final RecordedRequest request;
+
+    CookieRefresh(RecordedRequest request) {
+      this.request = request;
+    }
+
+    @Override
+    public void count() {}
+
+    @Override
+    public MockResponse rotate() {
+      try {
+        return sessions.cookieRotate(request);
+      } catch (Refusal refusal) {
+        return refusal.answer();
+      }
+    }
+
+    @Override
+    public MockResponse reject() {
+      try {
+        return sessions.cookieReject(request).answer();
+      } catch (Refusal refusal) {
+        return refusal.answer();
+      }
+    }
+
+    @Override
+    public MockResponse fail(int status) {
+      return Answers.failure(status).answer();
+    }
+  }
+
+  /** {@code grant_type=refresh_token} at the token endpoint: client, then the refresh token. */
+  private final class TokenRefresh implements RefreshCall {
+    private final RecordedRequest request;
+    private final Form form;
+
+    TokenRefresh(RecordedRequest request, Form form) {
+      this.request = request;
+      this.form = form;
+    }
+
+    @Override
+    public void count() {
+      tokenRefreshCount++;
+    }
+
+    @Override
+    public MockResponse rotate() {
+      try {
+        return Answers.tokenPair(sessions.rotate(refreshToken()));
+      } catch (Refusal refusal) {
+        return refusal.tokenAnswer();
+      } catch (Sessions.Rejected rejected) {
+        return TokenEndpoint.invalidGrant(rejected.getMessage()).tokenAnswer();
+      }
+    }
+
+    @Override
+    public MockResponse reject() {
+      try {
+        Sessions.Rejected rejected = sessions.reject(refreshToken());
+        return TokenEndpoint.invalidGrant(rejected.getMessage()).tokenAnswer();
+      } catch (Refusal refusal) {
+        return refusal.tokenAnswer();
+      }
+    }
+
+    @Override
+    public MockResponse fail(int status) {
+      return Answers.failure(status).tokenAnswer();
+    }
+
+    private String refreshToken() throws Refusal {
+      tokenEndpoint.checkClient(request, form);
+      return form.required(TokenEndpoint.REFRESH_TOKEN);
+    }
+  }
+
+  private MockResponse refresh(RefreshCall call) throws InterruptedException {
     MockResponse answer;
     CountDownLatch hold;
     synchronized (this) {
       refreshCount++;
+      call.count();
       Script script = scripts.poll();
       if (script == Script.DISCONNECT) {
         answer = Answers.cutConnection();
       } else if (script != null && script.failStatus != 0) {
-        answer = Answers.failure(script.failStatus).answer();
+        answer = call.fail(script.failStatus);
       } else {
-        try {
-          answer =
-              script == Script.REJECT
-                  ? sessions.reject(request).answer()
-                  : sessions.rotate(request);
-        } catch (Refusal refusal) {
-          answer = refusal.answer();
-        }
+        answer = script == Script.REJECT ? call.reject() : call.rotate();
         if (script == Script.DROP_ANSWER) answer = Answers.cutConnection();
       }
       hold = refreshHold;
@@ -472,6 +692,10 @@ public final class TokenServerDispatcher extends Dispatcher {
     String loginPath = "/auth/login";
     String refreshPath = "/auth/refresh";
     String logoutPath = "/auth/logout";
+    String tokenPath = "/oauth/token";
+    String clientId = "tokenpair-demo";
+    String clientSecret;
+    boolean passwordGrant;
     int expiredStatus = 401;
     long accessLifetimeMillis = TimeUnit.MINUTES.toMillis(15);
     long refreshLifetimeMillis = TimeUnit.DAYS.toMillis(15);
@@ -554,15 +778,76 @@ public final class TokenServerDispatcher extends Dispatcher {
       return this;
     }
 
-    /** The clock for token expiry and the rotation grace. Default the system clock. */
+    /**
+     * The path of the OAuth2 token endpoint (RFC 6749 §3.2). Default {@code /oauth/token}, as the
+     * demo server's. It reads and writes no cookie, so it does not move the cookie's {@code Path}.
+     */
+    public Builder tokenPath(String token) {
+      this.tokenPath = path(token, "token");
+      return this;
+    }
+
+    /**
+     * The one client the token endpoint knows. Default {@code tokenpair-demo}, as the demo
+     * server's. A request may name it with {@code client_id} or leave it out; another id gets 401
+     * {@code invalid_client}.
+     */
+    public Builder clientId(String clientId) {
+      if (clientId == null) throw new NullPointerException("clientId == null");
+      if (clientId.isEmpty()) throw new IllegalArgumentException("clientId is empty");
+      this.clientId = clientId;
+      return this;
+    }
+
+    /**
+     * Makes the client confidential, with this secret: every grant must then authenticate it with
+     * exactly one of {@code client_secret_basic} (an {@code Authorization: Basic} header of the
+     * form-encoded id and secret, RFC 6749 §2.3.1) and {@code client_secret_post} ({@code
+     * client_id} and {@code client_secret} in the form). A missing or wrong secret gets 401 {@code
+     * invalid_client} with {@code WWW-Authenticate: Basic realm="tokenpair"}; both methods at once
+     * 400 {@code invalid_request}. Default none: a public client, as the demo server's, that
+     * refuses any client authentication with 401 {@code invalid_client}.
+     */
+    public Builder clientSecret(String clientSecret) {
+      if (clientSecret == null) throw new NullPointerException("clientSecret == null");
+      if (clientSecret.isEmpty()) throw new IllegalArgumentException("clientSecret is empty");
+      this.clientSecret = clientSecret;
+      return this;
+    }
+
+    /**
+     * Lets the token endpoint take {@code grant_type=password} ({@code username}, {@code password})
+     * with the login's rules and throttle, as the demo server's {@code --password-grant on}.
+     * Default off, as there: OAuth 2.1 drops the grant, so it is a demo and test convenience; while
+     * off it gets 400 {@code unsupported_grant_type}.
+     */
+    public Builder passwordGrant() {
+      this.passwordGrant = true;
+      return this;
+    }
+
+    /**
+     * The clock for token expiry, the rotation grace, the login throttle and every answer's {@code
+     * Date} header. Default the system clock.
+     */
     public Builder clock(Clock clock) {
       if (clock == null) throw new NullPointerException("clock == null");
       this.clock = clock;
       return this;
     }
 
-    /** Returns a new dispatcher. */
+    /**
+     * Returns a new dispatcher.
+     *
+     * @throws IllegalStateException if the token path is also a path of the cookie endpoints.
+     */
     public TokenServerDispatcher build() {
+      if (tokenPath.equals(loginPath)
+          || tokenPath.equals(refreshPath)
+          || tokenPath.equals(logoutPath)) {
+        throw new IllegalStateException(
+            "The token path " + tokenPath + " is also a path of the cookie endpoints.");
+      }
       return new TokenServerDispatcher(this);
     }
 
