@@ -160,15 +160,27 @@ public final class TokenPairAuth {
   public void signIn(String accessToken, String refreshToken) throws IOException {
     if (accessToken == null) throw new NullPointerException("accessToken == null");
     if (refreshToken == null) throw new NullPointerException("refreshToken == null");
-    if (accessToken.isEmpty() || refreshToken.isEmpty()) {
-      throw new IllegalArgumentException("a token is empty");
-    }
+    signIn(TokenGrant.of(accessToken, refreshToken, TokenGrant.UNKNOWN_LIFETIME, TimeUnit.SECONDS));
+  }
+
+  /**
+   * As {@link #signIn(String, String)}, with the access token's lifetime when the sign-in flow's
+   * token response gave one ({@code expires_in}): an opaque token is then refreshed ahead of its
+   * expiry too.
+   *
+   * @param pair the tokens; its refresh token must not be null.
+   * @throws IOException if the stores cannot save them; they are used in memory regardless.
+   * @throws IllegalArgumentException if {@code pair} has no refresh token.
+   * @throws IllegalStateException with the cookie protocol, whose refresh token is a cookie.
+   */
+  public void signIn(TokenGrant pair) throws IOException {
+    if (pair == null) throw new NullPointerException("pair == null");
+    if (pair.refreshToken() == null)
+      throw new IllegalArgumentException("pair has no refresh token");
     if (!session.hasBodyToken()) {
       throw new IllegalStateException(
           "signIn needs a protocol whose refresh token is in the body, such as oauth2.");
     }
-    TokenGrant pair =
-        TokenGrant.of(accessToken, refreshToken, TokenGrant.UNKNOWN_LIFETIME, TimeUnit.SECONDS);
     session.newOwner(null, new AuthCalls.Grant(pair, AuthCalls.Grant.UNKNOWN_OFFSET));
   }
 

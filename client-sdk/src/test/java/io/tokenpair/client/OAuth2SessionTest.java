@@ -306,6 +306,23 @@ final class OAuth2SessionTest {
   }
 
   @Test
+  void signInWithALifetimeRefreshesAnOpaqueTokenAhead() throws Exception {
+    TokenPairAuth auth = builder().refreshAhead(30, TimeUnit.SECONDS).build();
+    OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+    auth.signIn(TokenGrant.of("at-1", "rt-1", 300, TimeUnit.SECONDS));
+    valid.add("at-1");
+    valid.add("at-2");
+    clock.advance(280, TimeUnit.SECONDS);
+    idp.enqueue(tokens("at-2", "rt-2"));
+    assertThat(call(client)).isEqualTo(200);
+    assertThat(bearersSeenByTheApi).containsExactly("at-2");
+    assertThat(presented(idp.takeRequest())).isEqualTo("rt-1");
+    assertThatThrownBy(() -> auth.signIn(TokenGrant.of("at-3")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("pair has no refresh token");
+  }
+
+  @Test
   void processesSharingAStorePresentEachOthersRotation() throws Exception {
     File file = new File(folder, "session.json");
     TokenPairAuth first = builder().sessionStore(FileSessionStore.of(file)).build();
