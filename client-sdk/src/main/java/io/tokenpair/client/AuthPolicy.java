@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import kotlin.jvm.JvmClassMappingKt;
+import kotlin.reflect.KClass;
 import okhttp3.Authenticator;
 import okhttp3.Challenge;
 import okhttp3.HttpUrl;
@@ -29,6 +31,14 @@ import org.jspecify.annotations.Nullable;
  */
 final class AuthPolicy implements Interceptor, Authenticator {
   static final String AUTHORIZATION = "Authorization";
+
+  /**
+   * The tags' keys as OkHttp 5 stores them. Looking a tag up by {@code Class} makes a new Kotlin
+   * class reference on every call; these are made once.
+   */
+  static final KClass<AuthTag> AUTH_TAG = JvmClassMappingKt.getKotlinClass(AuthTag.class);
+
+  static final KClass<SkipAuth> SKIP_AUTH = JvmClassMappingKt.getKotlinClass(SkipAuth.class);
 
   /**
    * After a failed refresh-ahead, send with the still-valid token for this long before trying ahead
@@ -77,7 +87,12 @@ final class AuthPolicy implements Interceptor, Authenticator {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    if (!appliesTo(request)) return chain.proceed(request);
+    if (!appliesTo(request)) {
+      // A request with its own Authorization is marked, so that its 401 is never taken for ours.
+      boolean own = request.header(AUTHORIZATION) != null && request.tag(SKIP_AUTH) == null;
+      if (own) request = request.newBuilder().tag(SKIP_AUTH, SkipAuth.INSTANCE).build();
+      return chain.proceed(request);
+    }
 
     Response response = chain.proceed(authorize(request));
     if (response.code() == 401) return response; // The authenticator already had its turn.
@@ -97,10 +112,14 @@ final class AuthPolicy implements Interceptor, Authenticator {
 
   /** Returns true if {@code request} is ours to authorize. */
   boolean appliesTo(Request request) {
+    return request.header(AUTHORIZATION) == null && isOurs(request);
+  }
+
+  /** Our origin, not marked {@link TokenPairAuth#withoutAuth}, not an auth endpoint. */
+  private boolean isOurs(Request request) {
     HttpUrl url = request.url();
     return isOurOrigin(url)
-        && request.header(AUTHORIZATION) == null
-        && request.tag(SkipAuth.class) == null
+        && request.tag(SKIP_AUTH) == null
         && (refreshPath == null || !isPath(url, refreshPath))
         && !isPath(url, logoutPath);
   }
@@ -126,12 +145,9 @@ final class AuthPolicy implements Interceptor, Authenticator {
       }
       current = session.currentState();
     }
-    if (current.token == null) return request.newBuilder().tag(AuthTag.class, current.tag).build();
-    return request
-        .newBuilder()
-        .header(AUTHORIZATION, current.header)
-        .tag(AuthTag.class, current.tag)
-        .build();
+    // A first send carries no tag (the hot path allocates none); only replays are tagged.
+    if (current.token == null) return request;
+    return request.newBuilder().header(AUTHORIZATION, current.header).build();
   }
 
   private boolean shouldRefreshAhead(TokenState current) {
@@ -148,25 +164,24 @@ final class AuthPolicy implements Interceptor, Authenticator {
    */
   @Nullable Request replay(Response response) throws IOException {
     Request request = response.request();
-    AuthTag tag = request.tag(AuthTag.class);
-    if (tag == null || tag.replayed) return null; // Not ours, or already replayed once.
+    if (request.tag(AUTH_TAG) != null) return null; // Already replayed once.
     if (!isExpiredStatus(response.code())) return null;
-    if (!isOurOrigin(request.url())) return null; // A redirect took it elsewhere.
+    if (!isOurs(request)) return null; // Not ours, or a redirect took it elsewhere.
+    String sent = sentToken(request);
     if (!challengeMeansExpiry(response)) return null;
     RequestBody body = request.body();
     if (body != null && body.isOneShot()) return null;
 
     TokenState current = session.currentState();
     String token;
-    if (current.token != null && !current.token.equals(tag.token)) {
+    if (current.token != null && !current.token.equals(sent)) {
       token = current.token; // Someone refreshed since this request left: replay, do not refresh.
     } else if (current.token == null && !session.canRefresh()) {
       return null; // Nothing to refresh with.
     } else {
       try {
         token =
-            refresher.tryRefresh(
-                tag.token, RefreshEvent.Cause.expiredStatus(response.code()), false);
+            refresher.tryRefresh(sent, RefreshEvent.Cause.expiredStatus(response.code()), false);
       } catch (IOException e) {
         rethrowIfInterrupted(e);
         return null; // Rejected or failed: the caller gets the original response.
@@ -175,8 +190,14 @@ final class AuthPolicy implements Interceptor, Authenticator {
     return request
         .newBuilder()
         .header(AUTHORIZATION, "Bearer " + token)
-        .tag(AuthTag.class, new AuthTag(token, true))
+        .tag(AUTH_TAG, new AuthTag(token, true))
         .build();
+  }
+
+  /** The token a request of ours carried: our bearer, or null when it had none. */
+  private static @Nullable String sentToken(Request request) {
+    String header = request.header(AUTHORIZATION);
+    return header != null && header.startsWith("Bearer ") ? header.substring(7) : null;
   }
 
   /**
@@ -207,8 +228,15 @@ final class AuthPolicy implements Interceptor, Authenticator {
     return url.port() == port && url.host().equals(host) && url.scheme().equals(scheme);
   }
 
+  /** Compares segment by segment: no iterator allocated on the hot path. */
   private static boolean isPath(HttpUrl url, List<String> segments) {
-    return url.pathSize() == segments.size() && url.pathSegments().equals(segments);
+    int size = segments.size();
+    if (url.pathSize() != size) return false;
+    List<String> path = url.pathSegments();
+    for (int i = 0; i < size; i++) {
+      if (!path.get(i).equals(segments.get(i))) return false;
+    }
+    return true;
   }
 
   private boolean isExpiredStatus(int code) {

@@ -3,8 +3,9 @@ package io.tokenpair.client;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Attached to every request that {@link TokenPairAuth} authorized: which token it carried (null for
- * none) and whether it is already a replay. A replay is never replayed again.
+ * Attached to each replay that {@link TokenPairAuth} makes, with the token it carries (null for
+ * none): a replay is never replayed again. First sends carry no tag, so the steady path allocates
+ * none; the token a first send carried is read back from its {@code Authorization} header.
  *
  * <p>Immutable. Its {@code toString()} never shows the token, because OkHttp's {@code
  * Request.toString()} prints tags.

@@ -212,7 +212,7 @@ public final class TokenPairAuth {
    * @return the marked copy.
    */
   public static Request withoutAuth(Request request) {
-    return request.newBuilder().tag(SkipAuth.class, SkipAuth.INSTANCE).build();
+    return request.newBuilder().tag(AuthPolicy.SKIP_AUTH, SkipAuth.INSTANCE).build();
   }
 
   @Override

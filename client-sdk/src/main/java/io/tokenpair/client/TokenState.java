@@ -5,8 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An access token (or none) with what the hot path needs of it, computed once: its {@code
- * Authorization} header value, the tag of its first send, and its times by the server's clock.
- * Immutable; {@code toString()} hides the token.
+ * Authorization} header value and its times by the server's clock. Immutable; {@code toString()}
+ * hides the token.
  */
 final class TokenState {
   static final TokenState NONE = new TokenState(null, Jwt.UNKNOWN, Jwt.UNKNOWN, false);
@@ -19,9 +19,6 @@ final class TokenState {
 
   /** {@code "Bearer " + token}, or null. */
   final @Nullable String header;
-
-  /** The tag of a request's first send with this token. */
-  final AuthTag tag;
 
   /**
    * Epoch millis of the JWT's {@code exp} by the server's clock, else of its answer's {@code
@@ -42,7 +39,6 @@ final class TokenState {
       @Nullable String token, long expiresAtMillis, long issuedAtMillis, boolean stored) {
     this.token = token;
     this.header = token != null ? "Bearer " + token : null;
-    this.tag = new AuthTag(token, false);
     this.expiresAtMillis = expiresAtMillis;
     this.issuedAtMillis = issuedAtMillis;
     this.stored = stored;
