@@ -14,6 +14,17 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: its only state is the server's {@code Retry-After} back-off.
  */
 final class Refresh implements TokenRefresher.FlightFunction {
+  /** A token another process stored is adopted only with at least this much life left. */
+  static final long MIN_ADOPTABLE_MILLIS = TimeUnit.SECONDS.toMillis(5);
+
+  /** What a refresh saw when it began ({@link Session#begin}). Confined to the refresh. */
+  static final class Snapshot {
+    int sessionEpoch;
+    int tokenEpoch;
+    TokenState state = TokenState.NONE;
+    boolean adopted;
+  }
+
   private final Session session;
   private final Stores stores;
   private final AuthCalls calls;
@@ -53,7 +64,7 @@ final class Refresh implements TokenRefresher.FlightFunction {
     RefreshEvent.Outcome outcome = RefreshEvent.Outcome.FAILED;
     IOException failure = null;
     try {
-      Session.Snapshot before = new Session.Snapshot();
+      Snapshot before = new Snapshot();
       String token = refresh(before, events);
       outcome = before.adopted ? RefreshEvent.Outcome.ADOPTED : RefreshEvent.Outcome.REFRESHED;
       return token;
@@ -72,7 +83,7 @@ final class Refresh implements TokenRefresher.FlightFunction {
     }
   }
 
-  private String refresh(Session.Snapshot before, Events events) throws IOException {
+  private String refresh(Snapshot before, Events events) throws IOException {
     try (Closeable lock = stores.lock(events)) {
       session.begin(before, events);
       if (stores.isShared()) {
@@ -112,7 +123,7 @@ final class Refresh implements TokenRefresher.FlightFunction {
    * stored. Tokens of unknown expiry are never adopted: one may be long dead, and the replay it
    * would cost is the request's only one.
    */
-  private @Nullable TokenState adoptable(Session.Snapshot before, Events events) {
+  private @Nullable TokenState adoptable(Snapshot before, Events events) {
     TokenState stored;
     try {
       stored = TokenState.loaded(stores.loadAccessToken(), AuthAnswers.MAPPER);
@@ -120,7 +131,7 @@ final class Refresh implements TokenRefresher.FlightFunction {
       events.storageError(e);
       return null;
     }
-    long margin = Math.max(refreshAheadMillis, Session.MIN_ADOPTABLE_MILLIS);
+    long margin = Math.max(refreshAheadMillis, MIN_ADOPTABLE_MILLIS);
     boolean fresh =
         stored.token != null
             && !stored.token.equals(before.state.token)

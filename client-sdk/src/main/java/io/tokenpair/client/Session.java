@@ -6,13 +6,14 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import okhttp3.Cookie;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The session state machine: the current {@link TokenState}, the refresh {@link Credential}, and
- * the transitions that move them, each stored before it is released: a refresh's commit, the end of
- * the session, a new owner (login, sign-in), a manual token, logout.
+ * The session state machine: the current {@link TokenState}, the refresh {@link StoredPair refresh
+ * credential}, and the transitions that move them, each stored before it is released: a refresh's
+ * commit, the end of the session, a new owner (login, sign-in), a manual token, logout.
  *
  * <p>States: not loaded ({@link #state} null) until the store is first read; then signed in (a
  * token, or none but a credential) or signed out. {@link #sessionEpoch} counts the changes of
@@ -26,18 +27,14 @@ import org.jspecify.annotations.Nullable;
  * called from here: events go to the caller's {@link Events}.
  */
 final class Session {
-  /** A token another process stored is adopted only with at least this much life left. */
-  static final long MIN_ADOPTABLE_MILLIS = TimeUnit.SECONDS.toMillis(5);
-
   private final Stores stores;
   final SessionCookieJar cookieJar;
   final AuthCalls calls;
   final TokenRefresher refresher;
 
-  /** The refresh credential. Guarded by this. */
-  private final Credential credential;
+  /** The stored pair and its refresh credential. Guarded by this. */
+  private final StoredPair stored;
 
-  private final long refreshAheadMillis;
   private final SessionListener listener;
   private final Clock clock;
   private final ObjectMapper mapper;
@@ -68,13 +65,12 @@ final class Session {
       Executor executor) {
     this.stores = stores;
     this.calls = calls;
-    this.refreshAheadMillis = refreshAheadMillis;
     this.listener = listener;
     this.clock = clock;
     this.mapper = mapper;
     this.cookieJar = new SessionCookieJar(stores, clock, listener, executor);
-    this.credential =
-        new Credential(bodyTokens, stores, cookieJar, refreshCookieName, calls.protocol.endpoint());
+    this.stored =
+        new StoredPair(bodyTokens, stores, cookieJar, refreshCookieName, calls.protocol.endpoint());
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(refreshTimeoutMillis);
     Refresh refresh = new Refresh(this, stores, calls, refreshAheadMillis, listener, clock);
     this.refresher = new TokenRefresher(refresh, graceWindowNanos, timeoutNanos, executor, clock);
@@ -83,10 +79,20 @@ final class Session {
   /** Returns the current token, reading the store the first time. */
   TokenState currentState() {
     TokenState result = state;
-    if (result != null) return result;
+    return result != null ? result : underMonitor(this::loaded);
+  }
+
+  /** Returns true if the session has a refresh credential. */
+  boolean canRefresh() {
+    return underMonitor(events -> loaded(events) != null && stored.isPresent(events));
+  }
+
+  /** Runs {@code read} with this monitor held, then fires its events. */
+  private <T> T underMonitor(Function<Events, T> read) {
     Events events = new Events(listener);
+    T result;
     synchronized (this) {
-      result = loaded(events);
+      result = read.apply(events);
     }
     events.fire();
     return result;
@@ -97,72 +103,45 @@ final class Session {
     return clock.currentTimeMillis() + clockOffsetMillis;
   }
 
-  /** Returns true if the session has a refresh credential. */
-  boolean canRefresh() {
-    Events events = new Events(listener);
-    boolean result;
-    synchronized (this) {
-      loaded(events);
-      result = credential.isPresent(events);
-    }
-    events.fire();
-    return result;
-  }
-
   // Refresh transitions, for Refresh. The caller holds the store's lock.
 
-  /** What a refresh saw when it began. Confined to the refresh. */
-  static final class Snapshot {
-    int sessionEpoch;
-    int tokenEpoch;
-    TokenState state = TokenState.NONE;
-    boolean adopted;
+  synchronized void begin(Refresh.Snapshot snapshot, Events events) {
+    snapshot.state = loaded(events);
+    snapshot.sessionEpoch = sessionEpoch;
+    snapshot.tokenEpoch = tokenEpoch;
   }
 
-  void begin(Snapshot snapshot, Events events) {
-    synchronized (this) {
-      snapshot.state = loaded(events);
-      snapshot.sessionEpoch = sessionEpoch;
-      snapshot.tokenEpoch = tokenEpoch;
-    }
-  }
-
-  /**
-   * With a shared store: takes the credential another process stored, and makes {@code stored} (its
-   * access token, or null for none worth adopting) current. Returns {@code stored}'s token, or null
-   * when the session changed meanwhile or there is nothing to adopt.
-   */
-  @Nullable String adopt(Snapshot before, @Nullable TokenState stored, Events events) {
+  /** With a shared store: takes the credential stored there, and {@code adoptable} if not null. */
+  @Nullable String adopt(Refresh.Snapshot before, @Nullable TokenState adoptable, Events events) {
     synchronized (this) {
       if (sessionEpoch != before.sessionEpoch || tokenEpoch != before.tokenEpoch) return null;
       try {
-        credential.reload();
+        stored.reload();
       } catch (IOException e) {
         events.storageError(e);
         return null;
       }
-      if (stored == null) return null;
-      state = stored;
+      if (adoptable == null) return null;
+      state = adoptable;
     }
     before.adopted = true;
-    events.refreshed(stored.token);
-    return stored.token;
+    events.refreshed(adoptable.token);
+    return adoptable.token;
   }
 
   /**
-   * Returns the refresh token to present (null for the cookie protocol).
-   *
-   * @throws IOException when there is nothing to refresh with: a caller that looked before the
-   *     previous refresh ended the session, whose end was already announced.
+   * Returns the refresh token to present (null for a cookie), or throws when there is nothing to
+   * refresh with: a caller that looked before the previous refresh ended the session, whose end was
+   * already announced.
    */
-  @Nullable String credential(Snapshot before, Events events) throws IOException {
+  @Nullable String credential(Refresh.Snapshot before, Events events) throws IOException {
     synchronized (this) {
       boolean present =
-          credential.isPresent(events) || (!credential.isBodyToken() && before.state.token != null);
+          stored.isPresent(events) || (!stored.isBodyToken() && before.state.token != null);
       if (sessionEpoch != before.sessionEpoch || !present) {
         throw new IOException("There is no session to refresh.");
       }
-      return credential.presented();
+      return stored.presented();
     }
   }
 
@@ -173,14 +152,17 @@ final class Session {
    * durable.
    */
   String commit(
-      Snapshot before, SessionCookieJar.Staging staging, AuthCalls.Grant grant, Events events)
+      Refresh.Snapshot before,
+      SessionCookieJar.Staging staging,
+      AuthCalls.Grant grant,
+      Events events)
       throws IOException {
     String accessToken = grant.tokens.accessToken();
     synchronized (this) {
       if (sessionEpoch != before.sessionEpoch) {
         throw new IOException("The session ended during the refresh; its result was discarded.");
       }
-      credential.rotate(staging, grant.tokens.refreshToken(), events);
+      stored.rotate(staging, grant.tokens.refreshToken(), events);
       clockOffsetMillis = grant.clockOffsetMillis;
       TokenState current = state;
       if (tokenEpoch != before.tokenEpoch) {
@@ -188,7 +170,7 @@ final class Session {
         if (current != null && current.token != null) return current.token;
         throw new IOException("The app cleared the access token during the refresh.");
       }
-      save(accessToken, events);
+      stored.saveAccessToken(accessToken, events);
       long expiresIn = grant.tokens.expiresInMillis();
       state = TokenState.received(accessToken, serverTimeMillis(), expiresIn, mapper);
     }
@@ -196,16 +178,16 @@ final class Session {
     return accessToken;
   }
 
-  /**
-   * After a failed refresh: whatever the server said of its cookie stands, because it may have
-   * rotated before the answer failed; unless the session changed owner meanwhile.
-   */
+  /** After a failed refresh: the cookie the server set stands (it may have rotated already). */
   void keepRotation(
-      Snapshot before, SessionCookieJar.Staging staging, Events events, IOException failure) {
+      Refresh.Snapshot before,
+      SessionCookieJar.Staging staging,
+      Events events,
+      IOException failure) {
     synchronized (this) {
       if (sessionEpoch != before.sessionEpoch) return;
       try {
-        credential.rotate(staging, null, events);
+        stored.rotate(staging, null, events);
       } catch (IOException e) {
         failure.addSuppressed(e);
       }
@@ -213,18 +195,15 @@ final class Session {
   }
 
   /** Ends the session after a rejected refresh; returns false if it had already changed owner. */
-  synchronized boolean expire(Snapshot before, Events events) {
+  synchronized boolean expire(Refresh.Snapshot before, Events events) {
     if (sessionEpoch != before.sessionEpoch) return false;
     try {
       clear(false, events);
     } catch (IOException e) {
-      // Memory is cleared and the error reported; a stale stored pair only costs one rejected
-      // refresh after a restart.
+      // Reported; memory is cleared, and a stale stored pair costs one rejected refresh at most.
     }
     return true;
   }
-
-  // The app's transitions.
 
   /** Replaces the token by the app's decision; a refresh in flight will not overwrite it. */
   void setAccessToken(@Nullable String token) throws IOException {
@@ -235,15 +214,11 @@ final class Session {
         tokenEpoch++;
         state = TokenState.received(token, serverTimeMillis(), mapper);
         refresher.reset();
-        save(token, events);
+        stored.saveAccessToken(token, events);
       }
     } finally {
       events.fire();
     }
-  }
-
-  boolean hasBodyToken() {
-    return credential.isBodyToken();
   }
 
   /** Login and sign-in: a new owner's pair, its credential stored before its access token. */
@@ -256,8 +231,8 @@ final class Session {
         loaded(events);
         sessionEpoch++;
         refresher.reset();
-        credential.replace(staging, grant.tokens.refreshToken(), events);
-        save(accessToken, events);
+        stored.replace(staging, grant.tokens.refreshToken(), events);
+        stored.saveAccessToken(accessToken, events);
         if (grant.clockOffsetMillis != AuthCalls.Grant.UNKNOWN_OFFSET) {
           clockOffsetMillis = grant.clockOffsetMillis;
         }
@@ -269,77 +244,53 @@ final class Session {
     }
   }
 
+  /** What logout must still tell the server, once every lock is released. */
+  static final class Ended {
+    @Nullable String authorization;
+    List<Cookie> cookies = java.util.Collections.emptyList();
+    @Nullable IOException failure;
+  }
+
   /**
-   * Ends the session here first, under the store's lock, then tells the server outside every lock
-   * with the credentials it had (the cookie protocol's logout endpoint; other protocols end the
-   * session locally).
+   * Logout's first half: ends the session here, under the store's lock. The cookie protocol's
+   * caller then posts the returned credentials to the logout endpoint, outside every lock; other
+   * protocols end the session locally only.
    */
-  void logout() throws IOException {
+  Ended end() throws IOException {
     Events events = new Events(listener);
-    try {
-      String authorization;
-      List<Cookie> cookies;
-      IOException failure = null;
-      try (Closeable lock = stores.lock(events)) {
-        synchronized (this) {
-          TokenState current = loaded(events);
-          if (stores.isShared()) cookieJar.reload(); // Post the cookie current now.
-          authorization = current.header;
-          cookies = cookieJar.forRequest(calls.logoutUrl, events);
-          try {
-            clear(true, events);
-          } catch (IOException e) {
-            failure = e;
-          }
+    Ended ended = new Ended();
+    try (Closeable lock = stores.lock(events)) {
+      synchronized (this) {
+        TokenState current = loaded(events);
+        if (stores.isShared()) cookieJar.reload(); // Post the cookie current now.
+        if (!stored.isBodyToken()) {
+          ended.authorization = current.header;
+          ended.cookies = cookieJar.forRequest(calls.logoutUrl, events);
+        }
+        try {
+          clear(true, events);
+        } catch (IOException e) {
+          ended.failure = e;
         }
       }
-      if (!credential.isBodyToken() && (authorization != null || !cookies.isEmpty())) {
-        calls.logout(authorization, cookies);
-      }
-      if (failure != null) throw failure;
     } finally {
       events.fire();
     }
+    return ended;
   }
-
-  // Storage. Each holds this monitor.
 
   /** Forgets both tokens, in memory first; a new epoch discards every refresh in flight. */
   private void clear(boolean allCookies, Events events) throws IOException {
     sessionEpoch++;
     state = TokenState.NONE;
     refresher.reset();
-    IOException failure = null;
-    try {
-      stores.saveAccessToken(null);
-    } catch (IOException e) {
-      failure = events.storage(e);
-    }
-    credential.forget(allCookies, events);
-    if (failure != null) throw failure;
+    stored.forget(allCookies, events);
   }
 
   /** Returns the current state, reading the store the first time. */
   private TokenState loaded(Events events) {
     TokenState current = state;
-    if (current != null) return current;
-    String token = null;
-    try {
-      token = stores.loadAccessToken();
-      credential.load();
-    } catch (IOException e) {
-      events.storageError(e); // An unreadable store means signed out.
-    }
-    current = TokenState.loaded(token, mapper);
-    state = current;
+    if (current == null) state = current = TokenState.loaded(stored.load(events), mapper);
     return current;
-  }
-
-  private void save(@Nullable String token, Events events) throws IOException {
-    try {
-      stores.saveAccessToken(token);
-    } catch (IOException e) {
-      throw events.storage(e);
-    }
   }
 }

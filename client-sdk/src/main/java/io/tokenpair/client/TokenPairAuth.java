@@ -46,11 +46,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TokenPairAuth {
   private final HttpUrl baseUrl;
+
+  /** Whether the protocol's refresh token is in the body (any but the cookie protocol). */
+  private final boolean bodyTokens;
+
   final Session session;
   private final AuthPolicy policy;
 
-  TokenPairAuth(HttpUrl baseUrl, Session session, AuthPolicy policy) {
+  TokenPairAuth(HttpUrl baseUrl, boolean bodyTokens, Session session, AuthPolicy policy) {
     this.baseUrl = baseUrl;
+    this.bodyTokens = bodyTokens;
     this.session = session;
     this.policy = policy;
   }
@@ -124,7 +129,11 @@ public final class TokenPairAuth {
    *     regardless.
    */
   public void logout() throws IOException {
-    session.logout();
+    Session.Ended ended = session.end();
+    if (ended.authorization != null || !ended.cookies.isEmpty()) {
+      session.calls.logout(ended.authorization, ended.cookies);
+    }
+    if (ended.failure != null) throw ended.failure;
   }
 
   /**
@@ -177,7 +186,7 @@ public final class TokenPairAuth {
     if (pair == null) throw new NullPointerException("pair == null");
     if (pair.refreshToken() == null)
       throw new IllegalArgumentException("pair has no refresh token");
-    if (!session.hasBodyToken()) {
+    if (!bodyTokens) {
       throw new IllegalStateException(
           "signIn needs a protocol whose refresh token is in the body, such as oauth2.");
     }
@@ -533,7 +542,7 @@ public final class TokenPairAuth {
       AuthPolicy policy =
           new AuthPolicy(
               baseUrl, logoutUrl, expiredStatusCodes, refreshAheadMillis, session, clock);
-      return new TokenPairAuth(baseUrl, session, policy);
+      return new TokenPairAuth(baseUrl, bodyTokens, session, policy);
     }
 
     private HttpUrl resolve(String path, String name) {

@@ -4,26 +4,30 @@
  *
  * <h2>How a call flows</h2>
  *
- * <p>The refresh flow reads top-down in five package-private classes, each with one job:
+ * <p>The refresh flow reads top-down in these package-private classes, each with one job:
  *
  * <ol>
  *   <li>{@code AuthPolicy}, the request policy, installed as OkHttp's application interceptor and
  *       authenticator: which requests get the bearer, when to refresh before sending, and which
  *       failed requests are replayed, once, with which token.
- *   <li>{@link io.tokenpair.client.TokenRefresher}: single flight and the grace window, on its own
- *       thread.
- *   <li>{@code Session}, the state machine: the current token and the changes that move it
- *       (refresh, login, logout, a manual token, the end of the session), each stored before it is
- *       released, ordered by a session epoch and a token epoch.
- *   <li>{@code AuthCalls}: the refresh, login and logout HTTP calls and the reading of their
- *       answers, through a copy of the app's client without the SDK's interceptor.
+ *   <li>The refresher: {@link io.tokenpair.client.TokenRefresher}, single flight and the grace
+ *       window on its own thread, running {@code Refresh}, the SDK's refresh function (the shared
+ *       store's lock, adoption of another process's refresh, the call, the {@code RefreshEvent}).
+ *   <li>{@code Session}, the state machine: the current token and the transitions that move it (a
+ *       refresh's commit, login, sign-in, logout, a manual token, the end of the session), each
+ *       stored before it is released, ordered by a session epoch and a token epoch; {@code
+ *       StoredPair} stores the pair and knows which kind the refresh credential is.
+ *   <li>{@code AuthCalls}: the refresh, login and logout HTTP calls through a copy of the app's
+ *       client without the SDK's interceptor; the {@link io.tokenpair.client.RefreshProtocol} makes
+ *       the refresh request and reads the answers.
  *   <li>{@code SessionCookieJar}: the RFC 6265 jar over the app's cookie store, with staging for
  *       the auth calls' cookies.
  * </ol>
  *
  * <p>{@code Stores} is the one guard around the app's stores and the one place that decides whether
  * processes share the session (only {@link io.tokenpair.client.TokenPairAuth.Builder#sessionStore
- * sessionStore}). {@code Events} queues listener calls until every lock is released.
+ * sessionStore}); {@code TokenPairAuth.Builder#build} decides the protocol. {@code Events} queues
+ * listener calls until every lock is released.
  *
  * <h2>Locks</h2>
  *

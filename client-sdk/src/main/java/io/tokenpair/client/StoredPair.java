@@ -5,15 +5,17 @@ import okhttp3.HttpUrl;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The session's refresh credential, and the one place that knows which kind it is: a refresh token
- * from the answers' bodies, kept in the token store ({@link RefreshProtocol#oauth2} and the app's
- * own protocols), or the refresh cookie in the SDK's jar ({@link RefreshProtocol#cookie()}).
+ * The session's pair as stored: the access token in the token store, and the refresh credential,
+ * with the one place that knows which kind that is: a refresh token from the answers' bodies, also
+ * in the token store ({@link RefreshProtocol#oauth2} and the app's own protocols), or the refresh
+ * cookie in the SDK's jar ({@link RefreshProtocol#cookie()}). Store failures are reported to the
+ * caller's {@link Events}.
  *
  * <p>Not thread-safe on its own: {@link Session} calls it with its monitor held, which guards
- * {@link #refreshToken}. Every store write happens in memory first, so a store failure never loses
- * a credential the server has just rotated.
+ * {@link #refreshToken}. The refresh token is kept in memory before it is written, so a store
+ * failure never loses a credential the server has just rotated.
  */
-final class Credential {
+final class StoredPair {
   private final boolean bodyToken;
   private final Stores stores;
   private final SessionCookieJar cookieJar;
@@ -23,7 +25,7 @@ final class Credential {
   /** The body refresh token, or null; always null for the cookie. Guarded by the session. */
   private @Nullable String refreshToken;
 
-  Credential(
+  StoredPair(
       boolean bodyToken,
       Stores stores,
       SessionCookieJar cookieJar,
@@ -40,9 +42,31 @@ final class Credential {
     return bodyToken;
   }
 
-  /** Reads the stored body refresh token; the cookie is read by the jar on first use. */
-  void load() throws IOException {
+  /**
+   * Reads the stored access token, and the body refresh token (the cookie is read by the jar on
+   * first use). An unreadable store means signed out: null, and a storage error.
+   */
+  @Nullable String load(Events events) {
+    try {
+      String accessToken = stores.loadAccessToken();
+      load();
+      return accessToken;
+    } catch (IOException e) {
+      events.storageError(e);
+      return null;
+    }
+  }
+
+  private void load() throws IOException {
     if (bodyToken) refreshToken = stores.loadRefreshToken();
+  }
+
+  void saveAccessToken(@Nullable String accessToken, Events events) throws IOException {
+    try {
+      stores.saveAccessToken(accessToken);
+    } catch (IOException e) {
+      throw events.storage(e);
+    }
   }
 
   /** With a shared store: forgets what this process knew, to read what another one stored. */
@@ -86,10 +110,16 @@ final class Credential {
   }
 
   /**
-   * Forgets the credential: after a rejected refresh the one the server refused, at logout ({@code
-   * allCookies}) every cookie too.
+   * Forgets the pair: after a rejected refresh, the access token and the credential the server
+   * refused; at logout ({@code allCookies}) every cookie too.
    */
   void forget(boolean allCookies, Events events) throws IOException {
+    IOException failure = null;
+    try {
+      saveAccessToken(null, events);
+    } catch (IOException e) {
+      failure = e;
+    }
     if (bodyToken) save(null, events);
     try {
       if (allCookies) {
@@ -100,6 +130,7 @@ final class Credential {
     } catch (IOException e) {
       throw events.storage(e);
     }
+    if (failure != null) throw failure;
   }
 
   private void save(@Nullable String token, Events events) throws IOException {
@@ -113,6 +144,6 @@ final class Credential {
 
   @Override
   public String toString() {
-    return bodyToken ? "Credential{body token}" : "Credential{cookie " + cookieName + "}";
+    return bodyToken ? "StoredPair{body token}" : "StoredPair{cookie " + cookieName + "}";
   }
 }
