@@ -15,10 +15,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,14 +57,7 @@ final class FileSessionStoreProcessTest {
             .baseUrl(server.url("/"))
             .sessionStore(FileSessionStore.of(file()))
             .build();
-    auth.login(
-        new Request.Builder()
-            .url(server.url("/auth/login"))
-            .post(
-                RequestBody.create(
-                    "{\"username\":\"demo\",\"password\":\"demo-password\"}",
-                    MediaType.get("application/json")))
-            .build());
+    auth.login(DemoLogin.request(server));
     tokens.expireAccessTokens();
     tokens.holdRefreshes();
   }

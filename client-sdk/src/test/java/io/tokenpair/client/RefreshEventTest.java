@@ -12,10 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,14 +49,7 @@ final class RefreshEventTest {
       throws IOException {
     server.setDispatcher(tokens);
     TokenPairAuth auth = builder.baseUrl(server.url("/")).listener(listener).clock(clock).build();
-    auth.login(
-        new Request.Builder()
-            .url(server.url("/auth/login"))
-            .post(
-                RequestBody.create(
-                    "{\"username\":\"demo\",\"password\":\"demo-password\"}",
-                    MediaType.get("application/json")))
-            .build());
+    auth.login(DemoLogin.request(server));
     return auth.install(new OkHttpClient.Builder()).build();
   }
 

@@ -24,10 +24,8 @@ import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import mockwebserver3.junit5.StartStop;
 import okhttp3.Cookie;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -97,13 +95,7 @@ final class SessionHardeningTest {
   }
 
   private Request login() {
-    return new Request.Builder()
-        .url(server.url("/auth/login"))
-        .post(
-            RequestBody.create(
-                "{\"username\":\"demo\",\"password\":\"demo-password\"}",
-                MediaType.get("application/json")))
-        .build();
+    return DemoLogin.request(server);
   }
 
   private int status(OkHttpClient client, String path) throws IOException {

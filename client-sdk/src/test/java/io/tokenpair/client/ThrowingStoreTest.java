@@ -19,10 +19,8 @@ import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.Cookie;
 import okhttp3.Dispatcher;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
@@ -125,13 +123,7 @@ final class ThrowingStoreTest {
   }
 
   private Request login() {
-    return new Request.Builder()
-        .url(server.url("/auth/login"))
-        .post(
-            RequestBody.create(
-                "{\"username\":\"demo\",\"password\":\"demo-password\"}",
-                MediaType.get("application/json")))
-        .build();
+    return DemoLogin.request(server);
   }
 
   private Request get() {

@@ -9,10 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,13 +33,7 @@ final class TokenServerScenarioTest {
   }
 
   private Request login() {
-    return new Request.Builder()
-        .url(server.url("/auth/login"))
-        .post(
-            RequestBody.create(
-                "{\"username\":\"demo\",\"password\":\"demo-password\"}",
-                MediaType.get("application/json")))
-        .build();
+    return DemoLogin.request(server);
   }
 
   private static int status(OkHttpClient client, Request request) throws IOException {

@@ -2,6 +2,7 @@ package io.tokenpair.client.android;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tokenpair.client.DemoLogin;
 import io.tokenpair.client.TokenPairAuth;
 import io.tokenpair.mockwebserver.TokenServerDispatcher;
 import java.io.IOException;
@@ -12,10 +13,8 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
 import okhttp3.Cookie;
 import okhttp3.HttpUrl;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 
@@ -69,14 +68,7 @@ final class PreferencesSessionStoreTest {
         .tokenStore(store)
         .cookieStore(store)
         .build()
-        .login(
-            new Request.Builder()
-                .url(server.url("/auth/login"))
-                .post(
-                    RequestBody.create(
-                        "{\"username\":\"demo\",\"password\":\"demo-password\"}",
-                        MediaType.get("application/json")))
-                .build());
+        .login(DemoLogin.request(server));
     tokens.expireAccessTokens();
 
     PreferencesSessionStore reopened = new PreferencesSessionStore(preferences);
