@@ -138,7 +138,7 @@ final class AuthCalls {
             .header("Accept", "application/json");
     if (authorization != null) request.header(AuthPolicy.AUTHORIZATION, authorization);
     try {
-      execute(request.build(), new FixedCookies(cookies), timeoutNanos).close();
+      execute(request.build(), new FixedCookies(cookies), timeoutNanos, false).close();
     } catch (IOException | RuntimeException ignored) {
       // Offline, or a broken interceptor of the app's: the session ends here regardless.
     }
@@ -148,7 +148,7 @@ final class AuthCalls {
       throws IOException {
     Response buffered;
     long receivedAtMillis;
-    try (Response response = execute(request, cookies, timeout)) {
+    try (Response response = execute(request, cookies, timeout, refresh)) {
       byte[] body = response.body().bytes(); // An I/O error here is an answer lost on the wire.
       receivedAtMillis = clock.currentTimeMillis();
       buffered =
@@ -161,7 +161,7 @@ final class AuthCalls {
     try {
       tokens =
           refresh ? protocol.readRefreshResponse(buffered) : protocol.readLoginResponse(buffered);
-    } catch (AuthResponseException e) {
+    } catch (AuthResponseException | MalformedAnswerException e) {
       throw e;
     } catch (IOException e) {
       throw new MalformedAnswerException(e.getMessage());
@@ -172,7 +172,13 @@ final class AuthCalls {
     return new Grant(tokens, clockOffset(buffered, tokens.accessToken(), receivedAtMillis));
   }
 
-  private Response execute(Request request, CookieJar cookies, long timeout) throws IOException {
+  /**
+   * Executes {@code request}. A refresh follows no redirect: its body carries the refresh token
+   * (and maybe the client secret), which must reach the token endpoint only. An unchecked exception
+   * from the app's interceptors becomes an {@link IOException} that is not retried.
+   */
+  private Response execute(Request request, CookieJar cookies, long timeout, boolean refresh)
+      throws IOException {
     OkHttpClient base = client;
     if (base == null) {
       synchronized (this) {
@@ -180,14 +186,19 @@ final class AuthCalls {
         base = client;
       }
     }
-    return base.newBuilder()
-        .cookieJar(cookies)
-        .authenticator(Authenticator.NONE)
-        .retryOnConnectionFailure(false) // Exactly one retry, ours, and only of a lost answer.
-        .callTimeout(timeout, TimeUnit.NANOSECONDS)
-        .build()
-        .newCall(request)
-        .execute();
+    OkHttpClient.Builder builder =
+        base.newBuilder()
+            .cookieJar(cookies)
+            .authenticator(Authenticator.NONE)
+            .retryOnConnectionFailure(false) // Exactly one retry, ours, and only of a lost answer.
+            .callTimeout(timeout, TimeUnit.NANOSECONDS);
+    if (refresh) builder.followRedirects(false).followSslRedirects(false);
+    try {
+      return builder.build().newCall(request).execute();
+    } catch (RuntimeException e) {
+      throw new MalformedAnswerException(
+          "The auth call failed in an interceptor: " + e.getClass().getName() + ".", e);
+    }
   }
 
   private static IOException protocolFailure(RuntimeException e) {
@@ -245,16 +256,34 @@ final class AuthCalls {
     public void saveFromResponse(HttpUrl url, List<Cookie> received) {}
   }
 
-  /** A complete answer without a usable token: the server spoke, so it is not retried. */
+  /**
+   * A complete answer without a usable token: the server spoke, so it is not retried. It may still
+   * carry the refresh token the server rotated, which must be kept.
+   */
   static final class MalformedAnswerException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** A refresh token the answer brought, or null. Not in the message. */
+    final transient @Nullable String rotatedRefreshToken;
+
     MalformedAnswerException(@Nullable String message) {
+      this(message, (String) null);
+    }
+
+    MalformedAnswerException(@Nullable String message, @Nullable String rotatedRefreshToken) {
       super(message);
+      this.rotatedRefreshToken = rotatedRefreshToken;
     }
 
     MalformedAnswerException(String message, Throwable cause) {
       super(message, cause);
+      this.rotatedRefreshToken = null;
+    }
+
+    static @Nullable String rotatedIn(IOException e) {
+      return e instanceof MalformedAnswerException
+          ? ((MalformedAnswerException) e).rotatedRefreshToken
+          : null;
     }
   }
 }

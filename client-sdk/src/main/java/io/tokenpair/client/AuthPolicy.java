@@ -167,7 +167,9 @@ final class AuthPolicy implements Interceptor, Authenticator {
     if (request.tag(AUTH_TAG) != null) return null; // Already replayed once.
     if (!isExpiredStatus(response.code())) return null;
     if (!isOurs(request)) return null; // Not ours, or a redirect took it elsewhere.
-    String sent = sentToken(request);
+    String header = request.header(AUTHORIZATION);
+    if (header != null && !header.startsWith("Bearer ")) return null; // Another scheme: not ours.
+    String sent = header != null ? header.substring(7) : null;
     if (!challengeMeansExpiry(response)) return null;
     RequestBody body = request.body();
     if (body != null && body.isOneShot()) return null;
@@ -192,12 +194,6 @@ final class AuthPolicy implements Interceptor, Authenticator {
         .header(AUTHORIZATION, "Bearer " + token)
         .tag(AUTH_TAG, new AuthTag(token, true))
         .build();
-  }
-
-  /** The token a request of ours carried: our bearer, or null when it had none. */
-  private static @Nullable String sentToken(Request request) {
-    String header = request.header(AUTHORIZATION);
-    return header != null && header.startsWith("Bearer ") ? header.substring(7) : null;
   }
 
   /**

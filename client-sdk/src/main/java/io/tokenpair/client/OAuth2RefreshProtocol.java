@@ -220,19 +220,25 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
       boolean rejected = operation.equals("Refresh") && "invalid_grant".equals(error);
       throw AuthAnswers.refused(operation, response, error, rejected);
     }
-    String accessToken = AuthAnswers.text(body, ACCESS_TOKEN, operation, "access_token");
+    // Read first: a server that rotated has spent the old token, whatever else is wrong here.
+    String rotated = AuthAnswers.optionalText(body, REFRESH_TOKEN);
+    String accessToken;
+    try {
+      accessToken = AuthAnswers.text(body, ACCESS_TOKEN, operation, "access_token");
+    } catch (IOException e) {
+      throw new AuthCalls.MalformedAnswerException(e.getMessage(), rotated);
+    }
     JsonNode type = body.get("token_type");
     if (type == null || !type.isTextual() || !type.asText().equalsIgnoreCase("Bearer")) {
-      throw new IOException(
-          "The " + AuthAnswers.lower(operation) + " response's token_type is not Bearer.");
+      throw new AuthCalls.MalformedAnswerException(
+          "The " + AuthAnswers.lower(operation) + " response's token_type is not Bearer.", rotated);
     }
     JsonNode expiresIn = body.get("expires_in");
     long lifetime =
         expiresIn != null && expiresIn.canConvertToLong() && expiresIn.asLong() >= 0
             ? expiresIn.asLong()
             : TokenGrant.UNKNOWN_LIFETIME;
-    return TokenGrant.of(
-        accessToken, AuthAnswers.optionalText(body, REFRESH_TOKEN), lifetime, TimeUnit.SECONDS);
+    return TokenGrant.of(accessToken, rotated, lifetime, TimeUnit.SECONDS);
   }
 
   private static String formEncode(String value) {

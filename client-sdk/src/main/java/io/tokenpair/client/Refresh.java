@@ -94,7 +94,7 @@ final class Refresh implements TokenRefresher.FlightFunction {
       if (clock.nanoTime() - backoffUntilNanos < 0) {
         throw new IOException("The server asked to wait before the next refresh (Retry-After).");
       }
-      SessionCookieJar.Staging staging = session.cookieJar.staging();
+      SessionCookieJar.Staging staging = session.cookieJar.staging(events);
       AuthCalls.Grant grant;
       try {
         grant = calls.refresh(staging, refreshToken);

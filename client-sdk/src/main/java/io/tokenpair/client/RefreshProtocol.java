@@ -28,8 +28,10 @@ import org.jspecify.annotations.Nullable;
  * cookie jar.
  *
  * <p>Implementations must be immutable and safe for concurrent use. They are called on the SDK's
- * refresh thread and on the app's login thread, never with a lock held. An unchecked exception from
- * them fails the refresh like an {@link IOException}.
+ * refresh thread (with a {@link TokenPairAuth.Builder#sessionStore shared store}, holding its
+ * cross-process lock, so that processes refresh one at a time) and on the app's login thread, never
+ * with one of the SDK's monitors held. An unchecked exception from them fails the refresh like an
+ * {@link IOException}.
  */
 public interface RefreshProtocol {
   /**

@@ -71,7 +71,8 @@ final class Session {
     this.cookieJar = new SessionCookieJar(stores, clock, listener, executor);
     this.stored =
         new StoredPair(bodyTokens, stores, cookieJar, refreshCookieName, calls.protocol.endpoint());
-    long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(refreshTimeoutMillis);
+    // Callers wait longer than one call may take: a refresh may first wait for another process.
+    long timeoutNanos = 2 * TimeUnit.MILLISECONDS.toNanos(refreshTimeoutMillis);
     Refresh refresh = new Refresh(this, stores, calls, refreshAheadMillis, listener, clock);
     this.refresher = new TokenRefresher(refresh, graceWindowNanos, timeoutNanos, executor, clock);
   }
@@ -187,7 +188,7 @@ final class Session {
     synchronized (this) {
       if (sessionEpoch != before.sessionEpoch) return;
       try {
-        stored.rotate(staging, null, events);
+        stored.rotate(staging, AuthCalls.MalformedAnswerException.rotatedIn(failure), events);
       } catch (IOException e) {
         failure.addSuppressed(e);
       }

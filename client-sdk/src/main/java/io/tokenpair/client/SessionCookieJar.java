@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import okhttp3.Cookie;
 import okhttp3.CookieJar;
 import okhttp3.HttpUrl;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An RFC 6265 cookie jar over the app's cookie store: OkHttp's {@link Cookie} does the parsing and
@@ -116,10 +117,11 @@ final class SessionCookieJar implements CookieJar {
 
   /**
    * Returns a jar that reads this jar's cookies, overlaid by the ones it receives, and holds those
-   * back until {@link #commit}.
+   * back until {@link #commit}; store errors go to {@code events} (an operation that holds a lock),
+   * or straight to the listener.
    */
-  Staging staging() {
-    return new Staging();
+  Staging staging(@Nullable Events events) {
+    return new Staging(events);
   }
 
   /**
@@ -134,7 +136,10 @@ final class SessionCookieJar implements CookieJar {
     synchronized (this) {
       if (stores.isShared()) cookies = null; // Merge into what other processes wrote.
       IOException failure = update(Cookies.merge(cookies(events), received), null);
-      if (failure != null) throw failure;
+      if (failure != null) {
+        unsaved.addAll(received); // A reload of the store must not bring back the spent cookie.
+        throw failure;
+      }
     }
   }
 
@@ -247,12 +252,20 @@ final class SessionCookieJar implements CookieJar {
    * to the one operation it serves; its methods may be called on OkHttp's threads.
    */
   final class Staging implements CookieJar {
+    private final @Nullable Events events;
+
+    Staging(@Nullable Events events) {
+      this.events = events;
+    }
+
     /** Guarded by this. */
     private final List<Cookie> received = new ArrayList<>();
 
     @Override
     public List<Cookie> loadForRequest(HttpUrl url) {
-      List<Cookie> base = SessionCookieJar.this.loadForRequest(url);
+      // With the operation's events, which fire only when its locks are released.
+      List<Cookie> base =
+          events != null ? forRequest(url, events) : SessionCookieJar.this.loadForRequest(url);
       List<Cookie> mine;
       synchronized (this) {
         if (received.isEmpty()) return base;

@@ -9,10 +9,12 @@ import java.io.IOException;
  * <p>Every method has an empty default implementation, so implement only what you need. Each event
  * is delivered once, on the thread that caused it (the SDK's refresh thread for refreshes, OkHttp's
  * threads for cookie reads, the app's thread for login and logout), after the new state is stored
- * and after the SDK has released every lock it holds: a listener may call back into the SDK, or
- * block, without stalling other calls. Implementations should still be quick; hand slow work to
- * your own executor (or, on Android, post to the main thread). A {@link RuntimeException} thrown by
- * a listener is caught and discarded so that it cannot corrupt the session state.
+ * and after the SDK has released every lock it holds, so a listener may call back into the SDK. The
+ * events of a refresh run before the calls that wait for that refresh are released: keep them quick
+ * and hand slow work to your own executor (or, on Android, post to the main thread). A call made
+ * from them that needs a refresh fails at once rather than wait for the refresh that is running it.
+ * A {@link RuntimeException} thrown by a listener is caught and discarded so that it cannot corrupt
+ * the session state.
  *
  * <p>Implementations must be safe for concurrent use.
  */

@@ -25,6 +25,9 @@ final class StoredPair {
   /** The body refresh token, or null; always null for the cookie. Guarded by the session. */
   private @Nullable String refreshToken;
 
+  /** Whether {@link #refreshToken} is newer than the store's copy (its write failed). */
+  private boolean unsaved;
+
   StoredPair(
       boolean bodyToken,
       Stores stores,
@@ -72,7 +75,7 @@ final class StoredPair {
   /** With a shared store: forgets what this process knew, to read what another one stored. */
   void reload() throws IOException {
     cookieJar.reload();
-    load();
+    if (!unsaved) load(); // A rotation whose write failed stays: the store holds a spent one.
   }
 
   /** Returns true if there is a credential to refresh with. */
@@ -92,14 +95,33 @@ final class StoredPair {
    */
   void rotate(SessionCookieJar.@Nullable Staging staging, @Nullable String rotated, Events events)
       throws IOException {
+    if (bodyToken && rotated != null) refreshToken = rotated; // Memory first, whatever fails.
+    IOException failure = null;
     if (staging != null) {
       try {
         cookieJar.commit(staging, events);
       } catch (IOException e) {
-        throw events.storage(e);
+        failure = events.storage(e);
       }
     }
-    if (bodyToken && rotated != null) save(rotated, events);
+    if (bodyToken && rotated != null) failure = attempt(() -> save(rotated, events), failure);
+    if (failure != null) throw failure;
+  }
+
+  /** Runs {@code write}; returns the first of {@code failure} and its failure, the other added. */
+  private static @Nullable IOException attempt(Write write, @Nullable IOException failure) {
+    try {
+      write.run();
+      return failure;
+    } catch (IOException e) {
+      if (failure == null) return e;
+      failure.addSuppressed(e);
+      return failure;
+    }
+  }
+
+  private interface Write {
+    void run() throws IOException;
   }
 
   /** A new owner's credential: its cookies, and its body refresh token even when that is none. */
@@ -114,29 +136,31 @@ final class StoredPair {
    * refused; at logout ({@code allCookies}) every cookie too.
    */
   void forget(boolean allCookies, Events events) throws IOException {
-    IOException failure = null;
-    try {
-      saveAccessToken(null, events);
-    } catch (IOException e) {
-      failure = e;
-    }
-    if (bodyToken) save(null, events);
-    try {
-      if (allCookies) {
-        cookieJar.clear();
-      } else if (!bodyToken) {
-        cookieJar.remove(cookieName, endpoint, events);
-      }
-    } catch (IOException e) {
-      throw events.storage(e);
-    }
+    IOException failure = attempt(() -> saveAccessToken(null, events), null);
+    if (bodyToken) failure = attempt(() -> save(null, events), failure);
+    failure =
+        attempt(
+            () -> {
+              try {
+                if (allCookies) {
+                  cookieJar.clear();
+                } else if (!bodyToken) {
+                  cookieJar.remove(cookieName, endpoint, events);
+                }
+              } catch (IOException e) {
+                throw events.storage(e);
+              }
+            },
+            failure);
     if (failure != null) throw failure;
   }
 
   private void save(@Nullable String token, Events events) throws IOException {
     refreshToken = token;
+    unsaved = true;
     try {
       stores.saveRefreshToken(token);
+      unsaved = false;
     } catch (IOException e) {
       throw events.storage(e);
     }

@@ -114,7 +114,7 @@ public final class TokenPairAuth {
    */
   public String login(Request loginRequest) throws IOException {
     if (loginRequest == null) throw new NullPointerException("loginRequest == null");
-    SessionCookieJar.Staging staging = session.cookieJar.staging();
+    SessionCookieJar.Staging staging = session.cookieJar.staging(null);
     AuthCalls.Grant grant = session.calls.login(loginRequest, staging);
     session.newOwner(staging, grant);
     return grant.tokens.accessToken();

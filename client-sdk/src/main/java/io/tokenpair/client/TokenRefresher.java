@@ -151,6 +151,10 @@ public final class TokenRefresher {
     boolean start = false;
     synchronized (this) {
       if (running != null) {
+        if (runningFlight.thread == Thread.currentThread()) {
+          // Called from the refresh itself (its listener): waiting would wait for itself.
+          throw new IOException("A refresh cannot wait for itself: called from its own listener.");
+        }
         task = running;
         runningFlight.callers.incrementAndGet();
       } else if (!force
@@ -194,6 +198,7 @@ public final class TokenRefresher {
   }
 
   private String runRefresh(Flight flight) throws Exception {
+    flight.thread = Thread.currentThread();
     try {
       String token = refreshFunction.refresh(flight);
       if (token == null) throw new IOException("The refresh function returned null.");
@@ -261,6 +266,9 @@ public final class TokenRefresher {
 
     /** The callers that waited for it: the one that started it and those that joined. */
     final AtomicInteger callers = new AtomicInteger(1);
+
+    /** The thread that runs it, once it runs. */
+    volatile @Nullable Thread thread;
 
     Flight(@Nullable Object cause) {
       this.cause = cause;

@@ -323,6 +323,99 @@ final class OAuth2SessionTest {
   }
 
   @Test
+  void rotatedRefreshTokenInAnUnusableAnswerIsStillKept() throws Exception {
+    TokenStore store = TokenStore.inMemory();
+    TokenPairAuth auth = builder().tokenStore(store).build();
+    OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+    auth.signIn("at-1", "rt-1");
+    idp.enqueue(
+        new MockResponse.Builder()
+            .addHeader("Content-Type", "application/json")
+            .body("{\"access_token\":\"at-2\",\"token_type\":\"DPoP\",\"refresh_token\":\"rt-2\"}")
+            .build());
+    assertThat(call(client)).isEqualTo(401); // Not a Bearer token: the refresh fails...
+    assertThat(store.loadRefreshToken()).isEqualTo("rt-2"); // ...but the server has rotated.
+
+    clock.advance(1, TimeUnit.SECONDS);
+    valid.add("at-3");
+    idp.enqueue(tokens("at-3", "rt-3"));
+    assertThat(call(client)).isEqualTo(200);
+    idp.takeRequest();
+    assertThat(presented(idp.takeRequest())).isEqualTo("rt-2");
+  }
+
+  @Test
+  void rotatedRefreshTokenIsKeptWhenTheCookieStoreFails() throws Exception {
+    TokenStore tokens = TokenStore.inMemory();
+    CookieStore failing =
+        new CookieStore() {
+          @Override
+          public List<okhttp3.Cookie> loadCookies() {
+            return java.util.Collections.emptyList();
+          }
+
+          @Override
+          public void saveCookies(List<okhttp3.Cookie> cookies) throws IOException {
+            throw new IOException("disk full");
+          }
+        };
+    TokenPairAuth auth = builder().tokenStore(tokens).cookieStore(failing).build();
+    OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+    auth.signIn("at-1", "rt-1");
+    idp.enqueue(
+        tokens("at-2", "rt-2")
+            .newBuilder()
+            .addHeader("Set-Cookie", "lb=node-7; Max-Age=60")
+            .build());
+    assertThat(call(client)).isEqualTo(401); // The cookie could not be stored: the refresh fails.
+    assertThat(tokens.loadRefreshToken()).isEqualTo("rt-2"); // The rotation is kept regardless.
+  }
+
+  @Test
+  void refreshFollowsNoRedirect() throws Exception {
+    TokenPairAuth auth = builder().build();
+    OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+    auth.signIn("at-1", "rt-1");
+    idp.enqueue(
+        new MockResponse.Builder()
+            .code(307)
+            .addHeader("Location", api.url("/stolen").toString())
+            .build());
+    assertThat(call(client)).isEqualTo(401);
+    assertThat(idp.getRequestCount()).isEqualTo(1);
+    assertThat(bearersSeenByTheApi).hasSize(1); // Only the call itself; nothing went to /stolen.
+    assertThat(listener.expired).hasValue(0);
+  }
+
+  @Test
+  void aListenerThatRefreshesFromItsOwnRefreshFailsInsteadOfWaitingForItself() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    TokenPairAuth[] holder = new TokenPairAuth[1];
+    TokenPairAuth auth =
+        builder()
+            .refreshTimeout(5, TimeUnit.SECONDS)
+            .listener(
+                new SessionListener() {
+                  @Override
+                  public void onRefreshed(String accessToken) {
+                    try {
+                      holder[0].forceRefresh();
+                      seen.add("refreshed again");
+                    } catch (IOException e) {
+                      seen.add(e.getMessage());
+                    }
+                  }
+                })
+            .build();
+    holder[0] = auth;
+    auth.signIn("at-1", "rt-1");
+    idp.enqueue(tokens("at-2", "rt-2"));
+    assertThat(auth.forceRefresh()).isEqualTo("at-2");
+    assertThat(seen)
+        .containsExactly("A refresh cannot wait for itself: called from its own listener.");
+  }
+
+  @Test
   void processesSharingAStorePresentEachOthersRotation() throws Exception {
     File file = new File(folder, "session.json");
     TokenPairAuth first = builder().sessionStore(FileSessionStore.of(file)).build();

@@ -106,7 +106,7 @@ final class SessionCookieJarTest {
   @Test
   void stagedCookiesApplyOnlyOnCommit() throws IOException {
     receive(AUTH, "rt=r1; Path=/auth; Max-Age=60");
-    SessionCookieJar.Staging staging = jar.staging();
+    SessionCookieJar.Staging staging = jar.staging(null);
     assertThat(staging.loadForRequest(AUTH)).extracting(Cookie::value).containsExactly("r1");
     staging.saveFromResponse(
         AUTH, Collections.singletonList(Cookie.parse(AUTH, "rt=r2; Path=/auth")));
