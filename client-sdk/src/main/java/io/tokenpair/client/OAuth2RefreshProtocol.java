@@ -252,7 +252,7 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
   @Override
   public String toString() {
     return "RefreshProtocol.oauth2("
-        + tokenEndpoint.newBuilder().query(null).build()
+        + tokenEndpoint.newBuilder().username("").password("").query(null).build()
         + ", clientId="
         + clientId
         + ", clientAuth="

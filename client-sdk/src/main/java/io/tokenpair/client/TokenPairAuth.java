@@ -227,7 +227,7 @@ public final class TokenPairAuth {
   @Override
   public String toString() {
     return "TokenPairAuth{baseUrl="
-        + baseUrl
+        + baseUrl.newBuilder().username("").password("").build()
         + ", signedIn="
         + (session.currentState().token != null)
         + "}";

@@ -67,6 +67,9 @@ public final class TokenRefresher {
   /** {@link Clock#nanoTime()} when {@link #lastToken} was obtained. Guarded by this. */
   private long lastTokenAtNanos;
 
+  /** How many times {@link #reset()} ran. Guarded by this. */
+  private int resets;
+
   /** The callers waiting for a refresh now. */
   private final AtomicInteger waiters = new AtomicInteger();
 
@@ -163,7 +166,7 @@ public final class TokenRefresher {
           && clock.nanoTime() - lastTokenAtNanos < graceWindowNanos) {
         return lastToken;
       } else {
-        Flight flight = new Flight(cause);
+        Flight flight = new Flight(cause, resets);
         task = new FutureTask<>(() -> runRefresh(flight));
         running = task;
         runningFlight = flight;
@@ -186,6 +189,7 @@ public final class TokenRefresher {
    */
   public synchronized void reset() {
     lastToken = null;
+    resets++;
   }
 
   /**
@@ -203,8 +207,10 @@ public final class TokenRefresher {
       String token = refreshFunction.refresh(flight);
       if (token == null) throw new IOException("The refresh function returned null.");
       synchronized (this) {
-        lastToken = token;
-        lastTokenAtNanos = clock.nanoTime();
+        if (flight.resets == resets) { // A reset since it began: its token is not for the window.
+          lastToken = token;
+          lastTokenAtNanos = clock.nanoTime();
+        }
       }
       return token;
     } catch (Exception | Error e) {
@@ -270,8 +276,12 @@ public final class TokenRefresher {
     /** The thread that runs it, once it runs. */
     volatile @Nullable Thread thread;
 
-    Flight(@Nullable Object cause) {
+    /** {@link #resets} when it began. */
+    final int resets;
+
+    Flight(@Nullable Object cause, int resets) {
       this.cause = cause;
+      this.resets = resets;
     }
   }
 

@@ -245,4 +245,28 @@ final class TokenRefresherTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("graceWindow < 0");
   }
+
+  @Test
+  void resetDuringARefreshKeepsItsTokenOutOfTheGraceWindow() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    TokenRefresher refresher =
+        refresher(
+            () -> {
+              if (calls.incrementAndGet() == 1) {
+                started.countDown();
+                await(release);
+                return "before-the-reset";
+              }
+              return "after-the-reset";
+            });
+    Future<String> first = callers.submit(() -> refresher.tryRefresh("old"));
+    started.await(10, TimeUnit.SECONDS);
+    refresher.reset(); // A sign-out or sign-in while the refresh runs.
+    release.countDown();
+    assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("before-the-reset");
+    // Within the grace window, but the window must not hand out the old owner's token.
+    assertThat(refresher.tryRefresh("other")).isEqualTo("after-the-reset");
+    assertThat(calls).hasValue(2);
+  }
 }
