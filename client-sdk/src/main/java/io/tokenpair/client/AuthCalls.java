@@ -1,6 +1,5 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -38,22 +37,15 @@ final class AuthCalls {
   final HttpUrl logoutUrl;
   private final long timeoutNanos;
   private final Clock clock;
-  private final ObjectMapper mapper;
 
   /** The app's client configuration; a default client until {@link #setClient}. */
   private volatile @Nullable OkHttpClient client;
 
-  AuthCalls(
-      RefreshProtocol protocol,
-      HttpUrl logoutUrl,
-      long timeoutMillis,
-      Clock clock,
-      ObjectMapper mapper) {
+  AuthCalls(RefreshProtocol protocol, HttpUrl logoutUrl, long timeoutMillis, Clock clock) {
     this.protocol = protocol;
     this.logoutUrl = logoutUrl;
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     this.clock = clock;
-    this.mapper = mapper;
   }
 
   void setClient(OkHttpClient client) {
@@ -228,7 +220,8 @@ final class AuthCalls {
    */
   private long clockOffset(Response response, String token, long receivedAtMillis) {
     Date date = clock.readsDateHeaders() ? response.headers().getDate("Date") : null;
-    long serverMillis = date != null ? date.getTime() : Jwt.parse(token, mapper).issuedAtMillis;
+    long serverMillis =
+        date != null ? date.getTime() : Jwt.parse(token, AuthAnswers.MAPPER).issuedAtMillis;
     if (serverMillis == Jwt.UNKNOWN) return 0;
     // Both count whole seconds: the server's clock was somewhere in that second; take its middle.
     long offset = serverMillis + 500 - receivedAtMillis;

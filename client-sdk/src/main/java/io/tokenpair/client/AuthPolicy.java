@@ -46,9 +46,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
    */
   static final long PROACTIVE_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-  private final String scheme;
-  private final String host;
-  private final int port;
+  private final HttpUrl baseUrl;
 
   /** The refresh endpoint's path when it is on our origin, else null. */
   private final @Nullable List<String> refreshPath;
@@ -70,9 +68,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
       long refreshAheadMillis,
       Session session,
       Clock clock) {
-    this.scheme = baseUrl.scheme();
-    this.host = baseUrl.host();
-    this.port = baseUrl.port();
+    this.baseUrl = baseUrl;
     HttpUrl endpoint = session.calls.protocol.endpoint();
     this.refreshPath = isOrigin(endpoint, baseUrl) ? endpoint.pathSegments() : null;
     this.logoutPath = logoutUrl.pathSegments();
@@ -214,14 +210,15 @@ final class AuthPolicy implements Interceptor, Authenticator {
     return false;
   }
 
-  private static boolean isOrigin(HttpUrl url, HttpUrl origin) {
+  /** Same scheme, host and port. */
+  static boolean isOrigin(HttpUrl url, HttpUrl origin) {
     return url.port() == origin.port()
         && url.host().equals(origin.host())
         && url.scheme().equals(origin.scheme());
   }
 
   private boolean isOurOrigin(HttpUrl url) {
-    return url.port() == port && url.host().equals(host) && url.scheme().equals(scheme);
+    return isOrigin(url, baseUrl);
   }
 
   /** Compares segment by segment: no iterator allocated on the hot path. */

@@ -1,6 +1,5 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
@@ -37,7 +36,6 @@ final class Session {
 
   private final SessionListener listener;
   private final Clock clock;
-  private final ObjectMapper mapper;
 
   /** The current token; null until loaded from the store. Written with this lock held. */
   private volatile @Nullable TokenState state;
@@ -61,13 +59,11 @@ final class Session {
       long refreshTimeoutMillis,
       SessionListener listener,
       Clock clock,
-      ObjectMapper mapper,
       Executor executor) {
     this.stores = stores;
     this.calls = calls;
     this.listener = listener;
     this.clock = clock;
-    this.mapper = mapper;
     this.cookieJar = new SessionCookieJar(stores, clock, listener, executor);
     this.stored =
         new StoredPair(bodyTokens, stores, cookieJar, refreshCookieName, calls.protocol.endpoint());
@@ -173,7 +169,7 @@ final class Session {
       }
       stored.saveAccessToken(accessToken, events);
       long expiresIn = grant.tokens.expiresInMillis();
-      state = TokenState.received(accessToken, serverTimeMillis(), expiresIn, mapper);
+      state = TokenState.received(accessToken, serverTimeMillis(), expiresIn, AuthAnswers.MAPPER);
     }
     events.refreshed(accessToken);
     return accessToken;
@@ -213,7 +209,7 @@ final class Session {
       synchronized (this) {
         loaded(events);
         tokenEpoch++;
-        state = TokenState.received(token, serverTimeMillis(), mapper);
+        state = TokenState.received(token, serverTimeMillis(), AuthAnswers.MAPPER);
         refresher.reset();
         stored.saveAccessToken(token, events);
       }
@@ -238,7 +234,7 @@ final class Session {
           clockOffsetMillis = grant.clockOffsetMillis;
         }
         long expiresIn = grant.tokens.expiresInMillis();
-        state = TokenState.received(accessToken, serverTimeMillis(), expiresIn, mapper);
+        state = TokenState.received(accessToken, serverTimeMillis(), expiresIn, AuthAnswers.MAPPER);
       }
     } finally {
       events.fire();
@@ -291,7 +287,8 @@ final class Session {
   /** Returns the current state, reading the store the first time. */
   private TokenState loaded(Events events) {
     TokenState current = state;
-    if (current == null) state = current = TokenState.loaded(stored.load(events), mapper);
+    if (current == null)
+      state = current = TokenState.loaded(stored.load(events), AuthAnswers.MAPPER);
     return current;
   }
 }

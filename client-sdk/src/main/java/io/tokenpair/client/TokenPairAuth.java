@@ -1,7 +1,6 @@
 package io.tokenpair.client;
 
 import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
@@ -524,8 +523,7 @@ public final class TokenPairAuth {
                 + " TokenStore.saveRefreshToken and loadRefreshToken, or use TokenStore.inMemory()"
                 + " or FileSessionStore.");
       }
-      ObjectMapper mapper = AuthAnswers.MAPPER;
-      AuthCalls calls = new AuthCalls(protocol, logoutUrl, refreshTimeoutMillis, clock, mapper);
+      AuthCalls calls = new AuthCalls(protocol, logoutUrl, refreshTimeoutMillis, clock);
       Session session =
           new Session(
               stores,
@@ -537,7 +535,6 @@ public final class TokenPairAuth {
               refreshTimeoutMillis,
               listener,
               clock,
-              mapper,
               RefreshThread.newExecutor());
       AuthPolicy policy =
           new AuthPolicy(
@@ -548,9 +545,7 @@ public final class TokenPairAuth {
     private HttpUrl resolve(String path, String name) {
       HttpUrl url = baseUrl.resolve(path);
       if (url == null) throw new IllegalArgumentException(name + " is not a valid path: " + path);
-      if (!url.scheme().equals(baseUrl.scheme())
-          || !url.host().equals(baseUrl.host())
-          || url.port() != baseUrl.port()) {
+      if (!AuthPolicy.isOrigin(url, baseUrl)) {
         throw new IllegalArgumentException(name + " must stay on the base URL's origin: " + path);
       }
       return url;
