@@ -188,7 +188,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
     return request
         .newBuilder()
         .header(AUTHORIZATION, "Bearer " + token)
-        .tag(AUTH_TAG, new AuthTag(token, true))
+        .tag(AUTH_TAG, AuthTag.REPLAY)
         .build();
   }
 
