@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import okhttp3.Cookie;
+import okhttp3.HttpUrl;
 
 /** RFC 6265's storage rules, for {@link SessionCookieJar}. Stateless. */
 final class Cookies {
@@ -33,6 +34,23 @@ final class Cookies {
       next.add(cookie);
     }
     return next;
+  }
+
+  /**
+   * The cookies of {@code cookies} to send to {@code url} at {@code nowMillis}: live and matching,
+   * longer paths first.
+   */
+  static List<Cookie> matching(List<Cookie> cookies, HttpUrl url, long nowMillis) {
+    List<Cookie> result = null;
+    for (Cookie cookie : cookies) {
+      if (cookie.expiresAt() > nowMillis && cookie.matches(url)) {
+        if (result == null) result = new ArrayList<>();
+        result.add(cookie);
+      }
+    }
+    if (result == null) return Collections.emptyList();
+    Collections.sort(result, LONGER_PATH_FIRST);
+    return result;
   }
 
   /** The cookies of {@code next} that have not expired at {@code nowMillis}, unmodifiable. */

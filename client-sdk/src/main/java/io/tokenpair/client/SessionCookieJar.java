@@ -87,19 +87,11 @@ final class SessionCookieJar implements CookieJar {
 
   /** The live cookies for {@code url}, longer paths first; store errors go to {@code events}. */
   List<Cookie> forRequest(HttpUrl url, Events events) {
-    List<Cookie> result = null;
+    List<Cookie> working;
     synchronized (this) {
-      long now = clock.currentTimeMillis();
-      for (Cookie cookie : cookies(events)) {
-        if (cookie.expiresAt() > now && cookie.matches(url)) {
-          if (result == null) result = new ArrayList<>();
-          result.add(cookie);
-        }
-      }
+      working = cookies(events); // An immutable snapshot: read it outside the monitor.
     }
-    if (result == null) return Collections.emptyList();
-    Collections.sort(result, Cookies.LONGER_PATH_FIRST);
-    return result;
+    return Cookies.matching(working, url, clock.currentTimeMillis());
   }
 
   /** Returns true if a live cookie named {@code name} would be sent to {@code url}. */
@@ -272,13 +264,7 @@ final class SessionCookieJar implements CookieJar {
         mine = new ArrayList<>(received);
       }
       // A retry of the same call presents what the server set on the first attempt.
-      List<Cookie> result = new ArrayList<>();
-      long now = clock.currentTimeMillis();
-      for (Cookie cookie : Cookies.merge(base, mine)) {
-        if (cookie.expiresAt() > now && cookie.matches(url)) result.add(cookie);
-      }
-      Collections.sort(result, Cookies.LONGER_PATH_FIRST);
-      return result;
+      return Cookies.matching(Cookies.merge(base, mine), url, clock.currentTimeMillis());
     }
 
     @Override
