@@ -38,8 +38,11 @@ final class AuthCalls {
   private final long timeoutNanos;
   private final Clock clock;
 
-  /** The app's client configuration; a default client until {@link #setClient}. */
+  /** The app's client configuration; a default client until {@link #setClientIfAbsent}. */
   private volatile @Nullable OkHttpClient client;
+
+  /** Whether {@link #client} is the first installed client's. Guarded by this. */
+  private boolean installed;
 
   AuthCalls(RefreshProtocol protocol, HttpUrl logoutUrl, long timeoutMillis, Clock clock) {
     this.protocol = protocol;
@@ -48,8 +51,12 @@ final class AuthCalls {
     this.clock = clock;
   }
 
-  void setClient(OkHttpClient client) {
-    this.client = client;
+  /** Takes {@code client}'s configuration unless an earlier install gave one. */
+  synchronized void setClientIfAbsent(OkHttpClient client) {
+    if (!installed) {
+      this.client = client;
+      installed = true;
+    }
   }
 
   /** A grant, with what its answer said of the server's clock. */

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import kotlin.jvm.JvmClassMappingKt;
 import kotlin.reflect.KClass;
 import okhttp3.Authenticator;
+import okhttp3.Call;
 import okhttp3.Challenge;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -61,6 +63,15 @@ final class AuthPolicy implements Interceptor, Authenticator {
   /** {@link Clock#nanoTime()} before which no refresh-ahead is attempted. */
   private volatile long proactiveBackoffUntilNanos;
 
+  /**
+   * A token that a refresh-ahead brought but that is itself due already (a server may hand back the
+   * same token): not refreshed ahead again; its expiry is left to the expired status.
+   */
+  private volatile @Nullable TokenState notFresher;
+
+  /** The call that {@link #intercept} runs on this thread, for {@link #authenticate}'s waits. */
+  private final ThreadLocal<@Nullable Call> interceptedCall = new ThreadLocal<>();
+
   AuthPolicy(
       HttpUrl baseUrl,
       HttpUrl logoutUrl,
@@ -90,9 +101,16 @@ final class AuthPolicy implements Interceptor, Authenticator {
       return chain.proceed(request);
     }
 
-    Response response = chain.proceed(authorize(request));
+    Call call = chain.call();
+    Response response;
+    interceptedCall.set(call);
+    try {
+      response = chain.proceed(authorize(request, call));
+    } finally {
+      interceptedCall.set(null);
+    }
     if (response.code() == 401) return response; // The authenticator already had its turn.
-    Request replay = replay(response);
+    Request replay = replay(response, call);
     if (replay == null) return response;
     response.close();
     return chain.proceed(replay);
@@ -103,7 +121,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
   public @Nullable Request authenticate(@Nullable Route route, Response response)
       throws IOException {
     if (response.code() != 401) return null;
-    return replay(response);
+    return replay(response, interceptedCall.get());
   }
 
   /** Returns true if {@code request} is ours to authorize. */
@@ -124,7 +142,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
    * Returns {@code request} with the current bearer, refreshing first when the token is about to
    * expire.
    */
-  Request authorize(Request request) throws IOException {
+  Request authorize(Request request, @Nullable Call call) throws IOException {
     TokenState current = session.currentState();
     if (shouldRefreshAhead(current)) {
       // A start found no token, or one that had lapsed while the app was closed.
@@ -134,15 +152,20 @@ final class AuthPolicy implements Interceptor, Authenticator {
       RefreshEvent.Cause cause =
           coldStart ? RefreshEvent.Cause.COLD_START : RefreshEvent.Cause.AHEAD;
       try {
-        refresher.tryRefresh(current.token, cause, false);
+        refresher.tryRefresh(current.token, cause, false, canceled(call));
+        TokenState after = session.currentState();
+        if (after.expiresSoon(session.serverTimeMillis(), refreshAheadMillis)) notFresher = after;
       } catch (IOException e) {
-        rethrowIfInterrupted(e);
+        rethrowIfAbandoned(e, call);
         proactiveBackoffUntilNanos = clock.nanoTime() + PROACTIVE_BACKOFF_NANOS;
       }
       current = session.currentState();
     }
-    // A first send carries no tag (the hot path allocates none); only replays are tagged.
-    if (current.token == null) return request;
+    // A first send with a token carries no tag (the hot path allocates none): its token tells its
+    // session. One without a token is tagged with its session epoch.
+    if (current.token == null) {
+      return request.newBuilder().tag(AUTH_TAG, AuthTag.unsigned(session.sessionEpoch())).build();
+    }
     return request.newBuilder().header(AUTHORIZATION, current.header).build();
   }
 
@@ -150,7 +173,13 @@ final class AuthPolicy implements Interceptor, Authenticator {
     if (refreshAheadMillis <= 0) return false;
     if (clock.nanoTime() - proactiveBackoffUntilNanos < 0) return false;
     if (current.token == null) return session.canRefresh();
-    return current.expiresSoon(session.serverTimeMillis(), refreshAheadMillis);
+    return current != notFresher
+        && current.expiresSoon(session.serverTimeMillis(), refreshAheadMillis);
+  }
+
+  /** Whether {@code call} was canceled, for a wait on its behalf; null without a call. */
+  private static @Nullable BooleanSupplier canceled(@Nullable Call call) {
+    return call != null ? call::isCanceled : null;
   }
 
   /**
@@ -158,14 +187,20 @@ final class AuthPolicy implements Interceptor, Authenticator {
    * caller: a request sent with a token that is no longer current is replayed with the current one
    * without refreshing; otherwise one shared refresh, then the replay.
    */
-  @Nullable Request replay(Response response) throws IOException {
+  @Nullable Request replay(Response response, @Nullable Call call) throws IOException {
     Request request = response.request();
-    if (request.tag(AUTH_TAG) != null) return null; // Already replayed once.
+    AuthTag tag = request.tag(AUTH_TAG);
+    if (tag != null && tag.replayed) return null; // Already replayed once.
     if (!isExpiredStatus(response.code())) return null;
     if (!isOurs(request)) return null; // Not ours, or a redirect took it elsewhere.
+    if (!isOurOrigin(firstRequest(response).url())) return null; // A redirect brought it here.
     String header = request.header(AUTHORIZATION);
     if (header != null && !header.startsWith("Bearer ")) return null; // Another scheme: not ours.
     String sent = header != null ? header.substring(7) : null;
+    if (sent == null && tag == null) return null; // Not sent by us: its session is unknown.
+    if (!session.isCurrentSession(sent, tag != null ? tag.sessionEpoch : 0)) {
+      return null; // Sent in a session that has ended: never replayed in another.
+    }
     if (!challengeMeansExpiry(response)) return null;
     RequestBody body = request.body();
     if (body != null && body.isOneShot()) return null;
@@ -178,10 +213,10 @@ final class AuthPolicy implements Interceptor, Authenticator {
       return null; // Nothing to refresh with.
     } else {
       try {
-        token =
-            refresher.tryRefresh(sent, RefreshEvent.Cause.expiredStatus(response.code()), false);
+        RefreshEvent.Cause cause = RefreshEvent.Cause.expiredStatus(response.code());
+        token = refresher.tryRefresh(sent, cause, false, canceled(call));
       } catch (IOException e) {
-        rethrowIfInterrupted(e);
+        rethrowIfAbandoned(e, call);
         return null; // Rejected or failed: the caller gets the original response.
       }
     }
@@ -190,6 +225,15 @@ final class AuthPolicy implements Interceptor, Authenticator {
         .header(AUTHORIZATION, "Bearer " + token)
         .tag(AUTH_TAG, AuthTag.REPLAY)
         .build();
+  }
+
+  /** The request that began the redirect chain that ended in {@code response}. */
+  private static Request firstRequest(Response response) {
+    Response first = response;
+    for (Response prior = first.priorResponse(); prior != null; prior = prior.priorResponse()) {
+      first = prior;
+    }
+    return first.request();
   }
 
   /**
@@ -240,11 +284,12 @@ final class AuthPolicy implements Interceptor, Authenticator {
   }
 
   /**
-   * A caller's own interrupt fails its call; a refresh that merely timed out is a transient
-   * failure.
+   * A caller's own interrupt or cancel fails its call; a refresh that merely timed out or failed is
+   * a transient failure.
    */
-  private static void rethrowIfInterrupted(IOException e) throws IOException {
+  private static void rethrowIfAbandoned(IOException e, @Nullable Call call) throws IOException {
     if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) throw e;
+    if (call != null && call.isCanceled()) throw e;
   }
 
   @Override

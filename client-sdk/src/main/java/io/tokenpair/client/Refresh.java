@@ -2,7 +2,10 @@ package io.tokenpair.client;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Cookie;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +26,9 @@ final class Refresh implements TokenRefresher.FlightFunction {
     int tokenEpoch;
     TokenState state = TokenState.NONE;
     boolean adopted;
+
+    /** The session's cookies when it read its credential; they are the ones it presents. */
+    List<Cookie> cookies = Collections.emptyList();
   }
 
   private final Session session;
@@ -94,7 +100,7 @@ final class Refresh implements TokenRefresher.FlightFunction {
       if (clock.nanoTime() - backoffUntilNanos < 0) {
         throw new IOException("The server asked to wait before the next refresh (Retry-After).");
       }
-      SessionCookieJar.Staging staging = session.cookieJar.staging(events);
+      SessionCookieJar.Staging staging = session.cookieJar.staging(before.cookies);
       AuthCalls.Grant grant;
       try {
         grant = calls.refresh(staging, refreshToken);

@@ -40,8 +40,17 @@ final class Session {
   /** The current token; null until loaded from the store. Written with this lock held. */
   private volatile @Nullable TokenState state;
 
-  /** Incremented by login, sign-in, logout and the end of the session. Guarded by this. */
-  private int sessionEpoch;
+  /**
+   * Incremented by login, sign-in, logout and the end of the session. Written with this lock held;
+   * read without it by {@link #sessionEpoch()}.
+   */
+  private volatile int sessionEpoch;
+
+  /**
+   * The tokens that have been current in this session epoch, newest first, so that a failed request
+   * is replayed only in the session it was sent in. Replaced whole with this lock held.
+   */
+  private volatile EpochTokens epochTokens = EpochTokens.EMPTY;
 
   /** Incremented by each manual token change. Guarded by this. */
   private int tokenEpoch;
@@ -119,7 +128,7 @@ final class Session {
         return null;
       }
       if (adoptable == null) return null;
-      state = adoptable;
+      current(adoptable);
     }
     before.adopted = true;
     events.refreshed(adoptable.token);
@@ -138,6 +147,9 @@ final class Session {
       if (sessionEpoch != before.sessionEpoch || !present) {
         throw new IOException("There is no session to refresh.");
       }
+      // The cookies to present, read now, in this epoch: the jar may belong to a new owner by the
+      // time the call's cookies are read, after the app's interceptors.
+      before.cookies = cookieJar.snapshot(events);
       return stored.presented();
     }
   }
@@ -169,7 +181,7 @@ final class Session {
       }
       stored.saveAccessToken(accessToken, events);
       long expiresIn = grant.tokens.expiresInMillis();
-      state = TokenState.received(accessToken, serverTimeMillis(), expiresIn, AuthAnswers.MAPPER);
+      current(TokenState.received(accessToken, serverTimeMillis(), expiresIn, AuthAnswers.MAPPER));
     }
     events.refreshed(accessToken);
     return accessToken;
@@ -209,7 +221,7 @@ final class Session {
       synchronized (this) {
         loaded(events);
         tokenEpoch++;
-        state = TokenState.received(token, serverTimeMillis(), AuthAnswers.MAPPER);
+        current(TokenState.received(token, serverTimeMillis(), AuthAnswers.MAPPER));
         refresher.reset();
         stored.saveAccessToken(token, events);
       }
@@ -218,7 +230,11 @@ final class Session {
     }
   }
 
-  /** Login and sign-in: a new owner's pair, its credential stored before its access token. */
+  /**
+   * Login and sign-in: a new owner's pair, its credential stored before its access token. All or
+   * nothing: when a store fails, the session is left signed out (the previous owner's session has
+   * ended either way), so that no refresh ever pairs one owner's credential with another's token.
+   */
   void newOwner(SessionCookieJar.@Nullable Staging staging, AuthCalls.Grant grant)
       throws IOException {
     Events events = new Events(listener);
@@ -226,15 +242,24 @@ final class Session {
     try (Closeable lock = stores.lock(events)) {
       synchronized (this) {
         loaded(events);
-        sessionEpoch++;
-        refresher.reset();
-        stored.replace(staging, grant.tokens.refreshToken(), events);
-        stored.saveAccessToken(accessToken, events);
+        newEpoch();
+        try {
+          stored.replace(staging, grant.tokens.refreshToken(), events);
+          stored.saveAccessToken(accessToken, events);
+        } catch (IOException e) {
+          try {
+            clear(false, events);
+          } catch (IOException again) {
+            e.addSuppressed(again); // Memory is signed out; the store may keep a part.
+          }
+          throw e;
+        }
         if (grant.clockOffsetMillis != AuthCalls.Grant.UNKNOWN_OFFSET) {
           clockOffsetMillis = grant.clockOffsetMillis;
         }
         long expiresIn = grant.tokens.expiresInMillis();
-        state = TokenState.received(accessToken, serverTimeMillis(), expiresIn, AuthAnswers.MAPPER);
+        current(
+            TokenState.received(accessToken, serverTimeMillis(), expiresIn, AuthAnswers.MAPPER));
       }
     } finally {
       events.fire();
@@ -278,17 +303,47 @@ final class Session {
 
   /** Forgets both tokens, in memory first; a new epoch discards every refresh in flight. */
   private void clear(boolean allCookies, Events events) throws IOException {
-    sessionEpoch++;
+    newEpoch();
     state = TokenState.NONE;
-    refresher.reset();
     stored.forget(allCookies, events);
+  }
+
+  /**
+   * A change of owner: every refresh in flight and every request sent so far belong to the past.
+   */
+  private void newEpoch() {
+    sessionEpoch++;
+    epochTokens = EpochTokens.EMPTY;
+    refresher.reset();
+  }
+
+  /** Makes {@code next} the current token of this epoch. With this lock held. */
+  private void current(TokenState next) {
+    state = next;
+    if (next.token != null) epochTokens = epochTokens.with(next.token);
+  }
+
+  /** The current session epoch, for a request sent without a token. */
+  int sessionEpoch() {
+    return sessionEpoch;
+  }
+
+  /**
+   * Returns true if a request that carried {@code sent} (null: none, in {@code epochWhenUnsigned})
+   * was sent in the session that is current now, so that replaying it stays within that session.
+   */
+  boolean isCurrentSession(@Nullable String sent, int epochWhenUnsigned) {
+    if (sent == null) return epochWhenUnsigned == sessionEpoch;
+    return epochTokens.contains(sent);
   }
 
   /** Returns the current state, reading the store the first time. */
   private TokenState loaded(Events events) {
     TokenState current = state;
-    if (current == null)
-      state = current = TokenState.loaded(stored.load(events), AuthAnswers.MAPPER);
+    if (current == null) {
+      current = TokenState.loaded(stored.load(events), AuthAnswers.MAPPER);
+      current(current);
+    }
     return current;
   }
 }

@@ -108,12 +108,25 @@ final class SessionCookieJar implements CookieJar {
   }
 
   /**
-   * Returns a jar that reads this jar's cookies, overlaid by the ones it receives, and holds those
-   * back until {@link #commit}; store errors go to {@code events} (an operation that holds a lock),
-   * or straight to the listener.
+   * Returns a jar that reads this jar's live cookies, overlaid by the ones it receives, and holds
+   * those back until {@link #commit}.
    */
-  Staging staging(@Nullable Events events) {
-    return new Staging(events);
+  Staging staging() {
+    return new Staging(null);
+  }
+
+  /**
+   * Returns a jar that presents {@code base} (a {@link #snapshot}), overlaid by the cookies it
+   * receives, and holds those back until {@link #commit}: what a refresh presents is fixed when it
+   * reads its credential, whatever the jar holds by the time its request leaves.
+   */
+  Staging staging(List<Cookie> base) {
+    return new Staging(base);
+  }
+
+  /** The working set now: an immutable list; store errors go to {@code events}. */
+  synchronized List<Cookie> snapshot(Events events) {
+    return cookies(events);
   }
 
   /**
@@ -244,10 +257,11 @@ final class SessionCookieJar implements CookieJar {
    * to the one operation it serves; its methods may be called on OkHttp's threads.
    */
   final class Staging implements CookieJar {
-    private final @Nullable Events events;
+    /** The fixed cookies to present, or null to read the jar's live ones. */
+    private final @Nullable List<Cookie> fixed;
 
-    Staging(@Nullable Events events) {
-      this.events = events;
+    Staging(@Nullable List<Cookie> fixed) {
+      this.fixed = fixed;
     }
 
     /** Guarded by this. */
@@ -255,9 +269,10 @@ final class SessionCookieJar implements CookieJar {
 
     @Override
     public List<Cookie> loadForRequest(HttpUrl url) {
-      // With the operation's events, which fire only when its locks are released.
       List<Cookie> base =
-          events != null ? forRequest(url, events) : SessionCookieJar.this.loadForRequest(url);
+          fixed != null
+              ? Cookies.matching(fixed, url, clock.currentTimeMillis())
+              : SessionCookieJar.this.loadForRequest(url);
       List<Cookie> mine;
       synchronized (this) {
         if (received.isEmpty()) return base;

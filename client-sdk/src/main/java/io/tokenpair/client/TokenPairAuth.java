@@ -80,6 +80,9 @@ public final class TokenPairAuth {
    * connection pool and the dispatcher with the clients that {@code builder} builds. Add your own
    * interceptors before calling this method if the auth calls should see them.
    *
+   * <p>One session may be installed into several builders (one per client that needs it); the first
+   * install decides the auth calls' configuration, and later ones leave it as it is.
+   *
    * @param builder the builder of the client that should be signed in.
    * @return {@code builder}, for chaining.
    * @throws IllegalStateException if this session is already installed on {@code builder}.
@@ -93,7 +96,7 @@ public final class TokenPairAuth {
     OkHttpClient base = builder.build();
     // Later builds of this builder then share the pool and dispatcher with the auth calls.
     builder.connectionPool(base.connectionPool()).dispatcher(base.dispatcher());
-    session.calls.setClient(base);
+    session.calls.setClientIfAbsent(base);
     builder.authenticator(policy).addInterceptor(policy);
     return builder;
   }
@@ -108,12 +111,13 @@ public final class TokenPairAuth {
    * @return the new access token.
    * @throws AuthResponseException if the server answers with a status other than 2xx; nothing is
    *     stored.
-   * @throws IOException if the call fails, the response has no token, or the stores cannot save;
-   *     nothing is stored.
+   * @throws IOException if the call fails or the response has no token (nothing changes), or the
+   *     stores cannot save the new session (it is then signed out, in memory and as far as the
+   *     stores allow; the previous session has ended either way).
    */
   public String login(Request loginRequest) throws IOException {
     if (loginRequest == null) throw new NullPointerException("loginRequest == null");
-    SessionCookieJar.Staging staging = session.cookieJar.staging(null);
+    SessionCookieJar.Staging staging = session.cookieJar.staging();
     AuthCalls.Grant grant = session.calls.login(loginRequest, staging);
     session.newOwner(staging, grant);
     return grant.tokens.accessToken();
@@ -162,7 +166,9 @@ public final class TokenPairAuth {
    *
    * @param accessToken the access token.
    * @param refreshToken the refresh token.
-   * @throws IOException if the stores cannot save them; they are used in memory regardless.
+   * @throws IOException if the stores cannot save them; the session is then signed out, in memory
+   *     and as far as the stores allow, so that no refresh pairs this refresh token with another
+   *     access token.
    * @throws IllegalStateException with the cookie protocol, whose refresh token is a cookie.
    */
   public void signIn(String accessToken, String refreshToken) throws IOException {
@@ -177,7 +183,8 @@ public final class TokenPairAuth {
    * expiry too.
    *
    * @param pair the tokens; its refresh token must not be null.
-   * @throws IOException if the stores cannot save them; they are used in memory regardless.
+   * @throws IOException if the stores cannot save them; the session is then signed out, as with
+   *     {@link #signIn(String, String)}.
    * @throws IllegalArgumentException if {@code pair} has no refresh token.
    * @throws IllegalStateException with the cookie protocol, whose refresh token is a cookie.
    */
@@ -194,8 +201,9 @@ public final class TokenPairAuth {
 
   /**
    * Refreshes now, whatever the token's age: joins a refresh in flight, or starts one, and waits
-   * for it (at most the {@linkplain Builder#refreshTimeout refresh timeout}). Blocks; do not call
-   * it on Android's main thread.
+   * for it: at most twice the {@linkplain Builder#refreshTimeout refresh timeout}, once for a
+   * shared store's lock (another process may be refreshing) and once for the call. Blocks; do not
+   * call it on Android's main thread.
    *
    * @return the new access token.
    * @throws AuthResponseException if the server refused; {@link

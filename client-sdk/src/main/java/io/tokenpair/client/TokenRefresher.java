@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,6 +46,9 @@ public final class TokenRefresher {
      */
     String refresh() throws IOException;
   }
+
+  /** How often a waiting caller that may be canceled looks whether it was. */
+  static final long CANCEL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final FlightFunction refreshFunction;
   private final long graceWindowNanos;
@@ -150,6 +154,20 @@ public final class TokenRefresher {
    */
   String tryRefresh(@Nullable String failedToken, @Nullable Object cause, boolean force)
       throws IOException {
+    return tryRefresh(failedToken, cause, force, null);
+  }
+
+  /**
+   * As {@link #tryRefresh(String, Object, boolean)}, for a caller that may be canceled: it stops
+   * waiting within {@link #CANCEL_CHECK_NANOS} of {@code canceled} turning true, with an {@link
+   * IOException} "Canceled", as OkHttp fails a canceled call. The refresh goes on for the others.
+   */
+  String tryRefresh(
+      @Nullable String failedToken,
+      @Nullable Object cause,
+      boolean force,
+      @Nullable BooleanSupplier canceled)
+      throws IOException {
     FutureTask<String> task;
     boolean start = false;
     synchronized (this) {
@@ -180,7 +198,7 @@ public final class TokenRefresher {
         task.run(); // An executor that refuses work must not strand the waiters: run it here.
       }
     }
-    return await(task);
+    return await(task, canceled);
   }
 
   /**
@@ -231,10 +249,13 @@ public final class TokenRefresher {
     return waiters.get();
   }
 
-  private String await(FutureTask<String> task) throws IOException {
+  private String await(FutureTask<String> task, @Nullable BooleanSupplier canceled)
+      throws IOException {
     waiters.incrementAndGet();
     try {
-      return awaitTimeoutNanos > 0 ? task.get(awaitTimeoutNanos, TimeUnit.NANOSECONDS) : task.get();
+      return canceled == null
+          ? awaitTimeoutNanos > 0 ? task.get(awaitTimeoutNanos, TimeUnit.NANOSECONDS) : task.get()
+          : awaitUnlessCanceled(task, canceled);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       InterruptedIOException interrupted =
@@ -257,6 +278,29 @@ public final class TokenRefresher {
       throw new IOException("The token refresh failed.", cause);
     } finally {
       waiters.decrementAndGet();
+    }
+  }
+
+  /**
+   * Waits as {@link FutureTask#get(long, TimeUnit)} does, looking every {@link #CANCEL_CHECK_NANOS}
+   * whether the caller was canceled (OkHttp tells a canceled call's thread nothing).
+   */
+  private String awaitUnlessCanceled(FutureTask<String> task, BooleanSupplier canceled)
+      throws IOException, InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + awaitTimeoutNanos;
+    while (true) {
+      if (canceled.getAsBoolean()) throw new IOException("Canceled");
+      long slice = CANCEL_CHECK_NANOS;
+      if (awaitTimeoutNanos > 0) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) throw new TimeoutException();
+        slice = Math.min(slice, remaining);
+      }
+      try {
+        return task.get(slice, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        // Look at the caller again.
+      }
     }
   }
 
