@@ -2,6 +2,7 @@ package io.tokenpair.client;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -51,6 +52,7 @@ public final class TokenPairAuth {
 
   final Session session;
   private final AuthPolicy policy;
+  private final Async async = new Async(Async.newExecutor());
 
   TokenPairAuth(HttpUrl baseUrl, boolean bodyTokens, Session session, AuthPolicy policy) {
     this.baseUrl = baseUrl;
@@ -104,7 +106,8 @@ public final class TokenPairAuth {
   /**
    * Signs in: executes {@code loginRequest} outside the auth chain, then keeps the access token
    * found at the {@link Builder#loginTokenPointer login token pointer} of the JSON response and the
-   * cookies it set (the {@code rt} cookie). Blocks; do not call it on Android's main thread.
+   * cookies it set (the {@code rt} cookie). Blocks: never call it on Android's main thread; use
+   * {@link #loginAsync(Request)} there.
    *
    * @param loginRequest the complete login call, for example a POST of credentials to {@code
    *     /auth/login}.
@@ -126,7 +129,8 @@ public final class TokenPairAuth {
   /**
    * Signs out: posts to the logout endpoint with the cookie and the bearer (best effort: failures
    * are ignored), then clears the access token and every cookie. A refresh still in flight will not
-   * revive the session. Blocks.
+   * revive the session. Blocks: never call it on Android's main thread; use {@link #logoutAsync()}
+   * there.
    *
    * @throws IOException if the stores could not be cleared; the session is cleared in memory
    *     regardless.
@@ -150,7 +154,8 @@ public final class TokenPairAuth {
 
   /**
    * Replaces the current access token, for apps that obtain it by other means. A refresh in flight
-   * will not overwrite it.
+   * will not overwrite it. Blocks on the stores (with a shared store, on its lock): on Android's
+   * main thread use {@link #setAccessTokenAsync(String)}.
    *
    * @param accessToken the new token, or null to forget it (the refresh cookie stays).
    * @throws IOException if the token store cannot save it; the token is used in memory regardless.
@@ -162,7 +167,8 @@ public final class TokenPairAuth {
   /**
    * Signs in with a token pair obtained elsewhere, such as from an authorization-code flow, for a
    * protocol whose refresh token is in the body ({@link RefreshProtocol#oauth2}). Stores both, the
-   * refresh token first; a refresh still in flight will not overwrite them. Blocks.
+   * refresh token first; a refresh still in flight will not overwrite them. Blocks on the stores:
+   * never call it on Android's main thread; use {@link #signInAsync(String, String)} there.
    *
    * @param accessToken the access token.
    * @param refreshToken the refresh token.
@@ -202,8 +208,8 @@ public final class TokenPairAuth {
   /**
    * Refreshes now, whatever the token's age: joins a refresh in flight, or starts one, and waits
    * for it: at most twice the {@linkplain Builder#refreshTimeout refresh timeout}, once for a
-   * shared store's lock (another process may be refreshing) and once for the call. Blocks; do not
-   * call it on Android's main thread.
+   * shared store's lock (another process may be refreshing) and once for the call. Blocks: never
+   * call it on Android's main thread; use {@link #forceRefreshAsync()} there.
    *
    * @return the new access token.
    * @throws AuthResponseException if the server refused; {@link
@@ -219,6 +225,80 @@ public final class TokenPairAuth {
       if (cause instanceof AuthResponseException) throw (AuthResponseException) cause;
       throw e;
     }
+  }
+
+  /**
+   * As {@link #login(Request)}, without blocking the caller: the login runs on the SDK's own
+   * threads. Safe to call from Android's main thread.
+   *
+   * @param loginRequest the complete login call.
+   * @return a future of the new access token; it completes exceptionally with the exception that
+   *     {@link #login(Request)} would throw. Canceling it does not stop the login: once it
+   *     succeeds, the new session is kept (call {@link #logoutAsync()} to end it).
+   */
+  public CompletableFuture<String> loginAsync(Request loginRequest) {
+    if (loginRequest == null) throw new NullPointerException("loginRequest == null");
+    return async.run(() -> login(loginRequest));
+  }
+
+  /**
+   * As {@link #signIn(TokenGrant)}, without blocking the caller: the stores are written on the
+   * SDK's own threads.
+   *
+   * @param pair the tokens; its refresh token must not be null.
+   * @return a future that completes when the pair is stored, or exceptionally with the exception
+   *     that {@link #signIn(TokenGrant)} would throw.
+   */
+  public CompletableFuture<@Nullable Void> signInAsync(TokenGrant pair) {
+    if (pair == null) throw new NullPointerException("pair == null");
+    return async.runVoid(() -> signIn(pair));
+  }
+
+  /**
+   * As {@link #signIn(String, String)}, without blocking the caller.
+   *
+   * @param accessToken the access token.
+   * @param refreshToken the refresh token.
+   * @return a future that completes when the pair is stored, or exceptionally with the exception
+   *     that {@link #signIn(String, String)} would throw.
+   */
+  public CompletableFuture<@Nullable Void> signInAsync(String accessToken, String refreshToken) {
+    if (accessToken == null) throw new NullPointerException("accessToken == null");
+    if (refreshToken == null) throw new NullPointerException("refreshToken == null");
+    return async.runVoid(() -> signIn(accessToken, refreshToken));
+  }
+
+  /**
+   * As {@link #forceRefresh()}, without blocking the caller.
+   *
+   * @return a future of the new access token; it completes exceptionally with the exception that
+   *     {@link #forceRefresh()} would throw. Canceling it releases only this caller: the refresh,
+   *     which other calls may share, goes on and its result is kept.
+   */
+  public CompletableFuture<String> forceRefreshAsync() {
+    return async.run(this::forceRefresh);
+  }
+
+  /**
+   * As {@link #logout()}, without blocking the caller.
+   *
+   * @return a future that completes when the session has ended here and the server was told, or
+   *     exceptionally with the exception that {@link #logout()} would throw.
+   */
+  public CompletableFuture<@Nullable Void> logoutAsync() {
+    return async.runVoid(this::logout);
+  }
+
+  /**
+   * As {@link #setAccessToken(String)}, without blocking the caller (a shared store's lock may be
+   * held by another process).
+   *
+   * @param accessToken the new token, or null to forget it.
+   * @return a future that completes when the token is stored, or exceptionally with the exception
+   *     that {@link #setAccessToken(String)} would throw.
+   */
+  public CompletableFuture<@Nullable Void> setAccessTokenAsync(@Nullable String accessToken) {
+    return async.runVoid(() -> setAccessToken(accessToken));
   }
 
   /**

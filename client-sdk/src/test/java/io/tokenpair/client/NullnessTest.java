@@ -67,6 +67,7 @@ final class NullnessTest {
     expected.add("TokenGrant.refreshToken returns");
     expected.add("TokenPairAuth.accessToken returns");
     expected.add("TokenPairAuth.setAccessToken parameter 0");
+    expected.add("TokenPairAuth.setAccessTokenAsync parameter 0");
     expected.add("TokenRefresher.tryRefresh parameter 0");
     expected.add("TokenStore.loadAccessToken returns");
     expected.add("TokenStore.loadRefreshToken returns");
