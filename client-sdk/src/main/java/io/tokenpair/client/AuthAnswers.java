@@ -9,11 +9,12 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.util.Date;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reading the JSON answers of auth endpoints: tokens at a pointer, the {@code error} field, and
+ * Reading the JSON answers of auth endpoints: tokens at a pointer, the {@code error} fields, and
  * {@code Retry-After}. Parse errors never quote the body, which may hold a token. Thread-safe.
  */
 final class AuthAnswers {
@@ -21,14 +22,26 @@ final class AuthAnswers {
   static final ObjectMapper MAPPER =
       JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
 
-  private static final long MAX_BODY = 64 * 1024;
+  /**
+   * The most bytes of an auth answer's body that the SDK reads (after decompression): a longer
+   * answer is refused, so a broken or hostile server cannot exhaust the app's memory.
+   */
+  static final int MAX_BODY_BYTES = 1024 * 1024;
+
+  /**
+   * The longest wait a {@code Retry-After} imposes, in either form: a typo or a device clock far
+   * from the server's never holds refreshes back for longer.
+   */
+  static final long MAX_RETRY_AFTER_MILLIS = TimeUnit.HOURS.toMillis(1);
+
+  private static final JsonPointer ERROR_DESCRIPTION = JsonPointer.compile("/error_description");
 
   private AuthAnswers() {}
 
   /** The JSON body of {@code response}; {@link MissingNode} when it is not JSON. */
   static JsonNode json(Response response) {
     try {
-      JsonNode root = MAPPER.readTree(response.peekBody(MAX_BODY).byteStream());
+      JsonNode root = MAPPER.readTree(response.peekBody(MAX_BODY_BYTES).byteStream());
       return root == null ? MissingNode.getInstance() : root;
     } catch (IOException | RuntimeException e) {
       return MissingNode.getInstance();
@@ -63,26 +76,41 @@ final class AuthAnswers {
 
   /**
    * The exception for a refused answer: {@code endsSession} when the credential was rejected, with
-   * the server's {@code Retry-After}.
+   * the body's RFC 6749 {@code error_description} and the server's {@code Retry-After}.
    */
   static AuthResponseException refused(
       String operation, Response response, @Nullable String error, boolean endsSession) {
     return new AuthResponseException(
-        operation, response.code(), error, endsSession, retryAfterMillis(response));
+        operation,
+        response.code(),
+        error,
+        optionalText(json(response), ERROR_DESCRIPTION),
+        endsSession,
+        retryAfterMillis(response));
   }
 
-  /** {@code Retry-After} in seconds or as an HTTP date, in milliseconds from now; -1 if absent. */
+  /**
+   * {@code Retry-After} in milliseconds from when the answer was sent, or -1 if absent: seconds, or
+   * an HTTP date measured on the server's own clock (the answer's {@code Date}, which is also what
+   * the SDK's estimate of the server's clock is taken from), or on this device's when the answer
+   * has no {@code Date}. Both forms are capped at {@link #MAX_RETRY_AFTER_MILLIS}.
+   */
   static long retryAfterMillis(Response response) {
     String value = response.header("Retry-After");
     if (value == null) return -1;
+    long millis;
     try {
       long seconds = Long.parseLong(value.trim());
-      return seconds < 0 ? -1 : Math.min(seconds, 24 * 3600L) * 1000L;
+      if (seconds < 0) return -1;
+      millis = seconds > MAX_RETRY_AFTER_MILLIS / 1000 ? MAX_RETRY_AFTER_MILLIS : seconds * 1000;
     } catch (NumberFormatException e) {
-      Date date = response.headers().getDate("Retry-After");
-      if (date == null) return -1;
-      return Math.max(0, date.getTime() - response.receivedResponseAtMillis());
+      Date until = response.headers().getDate("Retry-After");
+      if (until == null) return -1;
+      Date serverNow = response.headers().getDate("Date");
+      long now = serverNow != null ? serverNow.getTime() : response.receivedResponseAtMillis();
+      millis = Math.max(0, until.getTime() - now);
     }
+    return Math.min(millis, MAX_RETRY_AFTER_MILLIS);
   }
 
   static String lower(String operation) {

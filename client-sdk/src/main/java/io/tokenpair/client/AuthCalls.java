@@ -19,6 +19,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.BufferedSource;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -89,15 +90,15 @@ final class AuthCalls {
    * timeout, with the credential then current: the server may have rotated it already, and a retry
    * within its rotation grace succeeds; a cookie the first answer had set is presented.
    *
-   * @throws AuthResponseException for an answer that refuses.
-   * @throws IOException when the call fails or the answer has no token.
+   * @throws AuthResponseException for an answer that refuses or is unusable.
+   * @throws IOException when the call fails.
    */
   Grant refresh(CookieJar cookies, @Nullable String refreshToken) throws IOException {
     Request request;
     try {
       request = protocol.newRefreshRequest(refreshToken);
     } catch (RuntimeException e) {
-      throw protocolFailure(e);
+      throw new NotRetried("The refresh protocol failed: " + e.getClass().getName() + ".", e);
     }
     long deadline = clock.nanoTime() + timeoutNanos;
     try {
@@ -117,8 +118,8 @@ final class AuthCalls {
   /**
    * Executes the app's login request with {@code cookies}, and reads the answer by the protocol.
    *
-   * @throws AuthResponseException for an answer that refuses.
-   * @throws IOException when the call fails or the answer has no token.
+   * @throws AuthResponseException for an answer that refuses or is unusable.
+   * @throws IOException when the call fails.
    */
   Grant login(Request request, CookieJar cookies) throws IOException {
     return grant(request, cookies, timeoutNanos, false);
@@ -145,10 +146,11 @@ final class AuthCalls {
 
   private Grant grant(Request request, CookieJar cookies, long timeout, boolean refresh)
       throws IOException {
+    String operation = refresh ? "Refresh" : "Login";
     Response buffered;
     long receivedAtMillis;
     try (Response response = execute(request, cookies, timeout, refresh)) {
-      byte[] body = response.body().bytes(); // An I/O error here is an answer lost on the wire.
+      byte[] body = body(response, operation); // An I/O error here is an answer lost on the wire.
       receivedAtMillis = clock.currentTimeMillis();
       buffered =
           response
@@ -156,19 +158,52 @@ final class AuthCalls {
               .body(ResponseBody.create(body, response.body().contentType()))
               .build();
     }
+    int code = buffered.code();
     TokenGrant tokens;
     try {
       tokens =
           refresh ? protocol.readRefreshResponse(buffered) : protocol.readLoginResponse(buffered);
-    } catch (AuthResponseException | MalformedAnswerException e) {
+    } catch (AuthResponseException e) {
       throw e;
     } catch (IOException e) {
-      throw new MalformedAnswerException(e.getMessage());
+      throw AuthResponseException.unusable(String.valueOf(e.getMessage()), code, null, e);
     } catch (RuntimeException e) {
-      throw protocolFailure(e);
+      throw AuthResponseException.unusable(
+          "The refresh protocol failed: " + e.getClass().getName() + ".", code, null, e);
     }
-    if (tokens == null) throw new MalformedAnswerException("The refresh protocol returned null.");
+    if (tokens == null) {
+      throw AuthResponseException.unusable("The refresh protocol returned null.", code, null, null);
+    }
+    if (!TokenState.isSendable(tokens.accessToken())) {
+      throw AuthResponseException.unusable(
+          "The "
+              + AuthAnswers.lower(operation)
+              + " response's access token cannot be sent in an Authorization header.",
+          code,
+          tokens.refreshToken(), // The server has rotated all the same.
+          null);
+    }
     return new Grant(tokens, clockOffset(buffered, tokens.accessToken(), receivedAtMillis));
+  }
+
+  /**
+   * Reads the body of {@code response}, at most {@link AuthAnswers#MAX_BODY_BYTES}: a longer one is
+   * refused (not retried) without being read further.
+   */
+  private static byte[] body(Response response, String operation) throws IOException {
+    BufferedSource source = response.body().source();
+    if (source.request(AuthAnswers.MAX_BODY_BYTES + 1L)) {
+      throw AuthResponseException.unusable(
+          "The "
+              + AuthAnswers.lower(operation)
+              + " response is larger than "
+              + AuthAnswers.MAX_BODY_BYTES
+              + " bytes.",
+          response.code(),
+          null,
+          null);
+    }
+    return source.readByteArray();
   }
 
   /**
@@ -195,14 +230,9 @@ final class AuthCalls {
     try {
       return builder.build().newCall(request).execute();
     } catch (RuntimeException e) {
-      throw new MalformedAnswerException(
+      throw new NotRetried(
           "The auth call failed in an interceptor: " + e.getClass().getName() + ".", e);
     }
-  }
-
-  private static IOException protocolFailure(RuntimeException e) {
-    return new MalformedAnswerException(
-        "The refresh protocol failed: " + e.getClass().getName() + ".", e);
   }
 
   /**
@@ -216,7 +246,7 @@ final class AuthCalls {
         && !(e instanceof NoRouteToHostException)
         && !(e instanceof UnknownHostException)
         && !(e instanceof SSLHandshakeException)
-        && !(e instanceof MalformedAnswerException)
+        && !(e instanceof NotRetried)
         && !Thread.currentThread().isInterrupted();
   }
 
@@ -256,34 +286,12 @@ final class AuthCalls {
     public void saveFromResponse(HttpUrl url, List<Cookie> received) {}
   }
 
-  /**
-   * A complete answer without a usable token: the server spoke, so it is not retried. It may still
-   * carry the refresh token the server rotated, which must be kept.
-   */
-  static final class MalformedAnswerException extends IOException {
+  /** A failure before or outside the exchange (the app's interceptor, the protocol's request). */
+  static final class NotRetried extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** A refresh token the answer brought, or null. Not in the message. */
-    final transient @Nullable String rotatedRefreshToken;
-
-    MalformedAnswerException(@Nullable String message) {
-      this(message, (String) null);
-    }
-
-    MalformedAnswerException(@Nullable String message, @Nullable String rotatedRefreshToken) {
-      super(message);
-      this.rotatedRefreshToken = rotatedRefreshToken;
-    }
-
-    MalformedAnswerException(String message, Throwable cause) {
+    NotRetried(String message, Throwable cause) {
       super(message, cause);
-      this.rotatedRefreshToken = null;
-    }
-
-    static @Nullable String rotatedIn(IOException e) {
-      return e instanceof MalformedAnswerException
-          ? ((MalformedAnswerException) e).rotatedRefreshToken
-          : null;
     }
   }
 }

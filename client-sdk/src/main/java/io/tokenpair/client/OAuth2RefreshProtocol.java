@@ -24,9 +24,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>From the answer it reads {@code access_token}, {@code token_type} (Bearer, in any case;
  * anything else, or none, fails the refresh), {@code expires_in} (the expiry of opaque tokens, for
- * refresh-ahead) and the optional {@code refresh_token}: a new one replaces the stored one
- * (rotation); without one the old one is kept. {@link TokenPairAuth#login} reads the same fields
- * from the answer to the app's own token request.
+ * refresh-ahead; seconds as a number or as a string of digits such as {@code "3599"}) and the
+ * optional {@code refresh_token}: a new one replaces the stored one (rotation); without one the old
+ * one is kept. {@link TokenPairAuth#login} reads the same fields from the answer to the app's own
+ * token request.
  *
  * <p>Errors (RFC 6749 section 5.2):
  *
@@ -40,8 +41,8 @@ import org.jspecify.annotations.Nullable;
  *       responses, the session and its refresh token are kept, and {@link
  *       SessionListener#onRefreshEvent} reports the {@link AuthResponseException}; fix the
  *       configuration.
- *   <li>5xx, 429 and network errors are transient: the session is kept, and a {@code Retry-After}
- *       holds further refreshes back for that long.
+ *   <li>5xx, 429 and network errors are transient: the session is kept, and a 429's {@code
+ *       Retry-After} holds further refreshes back for that long, one hour at most.
  * </ul>
  *
  * <p>The refresh token goes only to the token endpoint, in the body, never in a URL; the client
@@ -226,19 +227,37 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
     try {
       accessToken = AuthAnswers.text(body, ACCESS_TOKEN, operation, "access_token");
     } catch (IOException e) {
-      throw new AuthCalls.MalformedAnswerException(e.getMessage(), rotated);
+      throw AuthResponseException.unusable(
+          String.valueOf(e.getMessage()), response.code(), rotated, null);
     }
     JsonNode type = body.get("token_type");
     if (type == null || !type.isTextual() || !type.asText().equalsIgnoreCase("Bearer")) {
-      throw new AuthCalls.MalformedAnswerException(
-          "The " + AuthAnswers.lower(operation) + " response's token_type is not Bearer.", rotated);
+      throw AuthResponseException.unusable(
+          "The " + AuthAnswers.lower(operation) + " response's token_type is not Bearer.",
+          response.code(),
+          rotated,
+          null);
     }
-    JsonNode expiresIn = body.get("expires_in");
-    long lifetime =
-        expiresIn != null && expiresIn.canConvertToLong() && expiresIn.asLong() >= 0
-            ? expiresIn.asLong()
-            : TokenGrant.UNKNOWN_LIFETIME;
-    return TokenGrant.of(accessToken, rotated, lifetime, TimeUnit.SECONDS);
+    return TokenGrant.of(accessToken, rotated, seconds(body.get("expires_in")), TimeUnit.SECONDS);
+  }
+
+  /**
+   * {@code expires_in} in seconds: a non-negative number, or a string of digits ({@code "3599"},
+   * which some servers send); {@link TokenGrant#UNKNOWN_LIFETIME} for anything else.
+   */
+  private static long seconds(@Nullable JsonNode expiresIn) {
+    if (expiresIn == null) return TokenGrant.UNKNOWN_LIFETIME;
+    if (expiresIn.isNumber()) {
+      return expiresIn.canConvertToLong() && expiresIn.asLong() >= 0
+          ? expiresIn.asLong()
+          : TokenGrant.UNKNOWN_LIFETIME;
+    }
+    String text = expiresIn.isTextual() ? expiresIn.asText() : "";
+    if (text.isEmpty() || text.length() > 18) return TokenGrant.UNKNOWN_LIFETIME;
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) < '0' || text.charAt(i) > '9') return TokenGrant.UNKNOWN_LIFETIME;
+    }
+    return Long.parseLong(text);
   }
 
   private static String formEncode(String value) {

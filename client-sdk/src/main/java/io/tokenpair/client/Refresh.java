@@ -109,10 +109,7 @@ final class Refresh implements TokenRefresher.FlightFunction {
           if (session.expire(before, events)) events.sessionExpired();
         } else {
           session.keepRotation(before, staging, events, e);
-          if (e.code() == 429 && e.retryAfterMillis() > 0) { // Too many: wait as asked.
-            backoffUntilNanos =
-                clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(e.retryAfterMillis());
-          }
+          backOff(e);
         }
         throw e;
       } catch (IOException e) {
@@ -120,6 +117,17 @@ final class Refresh implements TokenRefresher.FlightFunction {
         throw e;
       }
       return session.commit(before, staging, grant, events);
+    }
+  }
+
+  /**
+   * Holds refreshes back for a 429's {@code Retry-After} (too many: wait as asked), at most {@link
+   * AuthAnswers#MAX_RETRY_AFTER_MILLIS}, whatever the protocol reported.
+   */
+  private void backOff(AuthResponseException e) {
+    long millis = Math.min(e.retryAfterMillis(), AuthAnswers.MAX_RETRY_AFTER_MILLIS);
+    if (e.code() == 429 && millis > 0) {
+      backoffUntilNanos = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     }
   }
 

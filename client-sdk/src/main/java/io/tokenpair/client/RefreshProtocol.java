@@ -53,7 +53,11 @@ public interface RefreshProtocol {
   Request newRefreshRequest(@Nullable String refreshToken) throws IOException;
 
   /**
-   * Reads the answer to a refresh request, of any status; its body is already in memory.
+   * Reads the answer to a refresh request, of any status; its body is already in memory (at most 1
+   * MiB: the SDK refuses a longer answer before this is called). The SDK refuses a grant whose
+   * access token cannot be sent in an {@code Authorization} header (anything but visible ASCII
+   * without spaces), and reports any {@link IOException} or unchecked exception from here as an
+   * {@link AuthResponseException} of the answer's status.
    *
    * @param response the complete answer.
    * @return the grant of a successful answer.
@@ -76,7 +80,8 @@ public interface RefreshProtocol {
     try {
       return readRefreshResponse(response);
     } catch (AuthResponseException e) {
-      throw new AuthResponseException("Login", e.code(), e.error(), false, e.retryAfterMillis());
+      throw new AuthResponseException(
+          "Login", e.code(), e.error(), e.errorDescription(), false, e.retryAfterMillis());
     }
   }
 

@@ -196,7 +196,7 @@ final class Session {
     synchronized (this) {
       if (sessionEpoch != before.sessionEpoch) return;
       try {
-        stored.rotate(staging, AuthCalls.MalformedAnswerException.rotatedIn(failure), events);
+        stored.rotate(staging, AuthResponseException.rotatedIn(failure), events);
       } catch (IOException e) {
         failure.addSuppressed(e);
       }

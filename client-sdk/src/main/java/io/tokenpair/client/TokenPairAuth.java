@@ -112,11 +112,13 @@ public final class TokenPairAuth {
    * @param loginRequest the complete login call, for example a POST of credentials to {@code
    *     /auth/login}.
    * @return the new access token.
-   * @throws AuthResponseException if the server answers with a status other than 2xx; nothing is
-   *     stored.
-   * @throws IOException if the call fails or the response has no token (nothing changes), or the
-   *     stores cannot save the new session (it is then signed out, in memory and as far as the
-   *     stores allow; the previous session has ended either way).
+   * @throws AuthResponseException if the server refuses (a status other than 2xx: {@link
+   *     AuthResponseException#code()}, {@link AuthResponseException#error()}), or its answer is
+   *     unusable: no token at the pointer, a token that cannot be sent in a header, a body over 1
+   *     MiB ({@link AuthResponseException#code()} is then the answer's 2xx); nothing changes.
+   * @throws IOException if the call fails (nothing changes), or the stores cannot save the new
+   *     session (it is then signed out, in memory and as far as the stores allow; the previous
+   *     session has ended either way).
    */
   public String login(Request loginRequest) throws IOException {
     if (loginRequest == null) throw new NullPointerException("loginRequest == null");
@@ -159,8 +161,11 @@ public final class TokenPairAuth {
    *
    * @param accessToken the new token, or null to forget it (the refresh cookie stays).
    * @throws IOException if the token store cannot save it; the token is used in memory regardless.
+   * @throws IllegalArgumentException if the token cannot be sent in an {@code Authorization} header
+   *     (it must be visible ASCII without spaces); nothing changes.
    */
   public void setAccessToken(@Nullable String accessToken) throws IOException {
+    if (accessToken != null) TokenState.requireSendable(accessToken, "accessToken");
     session.setAccessToken(accessToken);
   }
 
@@ -175,6 +180,8 @@ public final class TokenPairAuth {
    * @throws IOException if the stores cannot save them; the session is then signed out, in memory
    *     and as far as the stores allow, so that no refresh pairs this refresh token with another
    *     access token.
+   * @throws IllegalArgumentException if the access token cannot be sent in an {@code Authorization}
+   *     header (it must be visible ASCII without spaces); nothing changes.
    * @throws IllegalStateException with the cookie protocol, whose refresh token is a cookie.
    */
   public void signIn(String accessToken, String refreshToken) throws IOException {
@@ -191,13 +198,15 @@ public final class TokenPairAuth {
    * @param pair the tokens; its refresh token must not be null.
    * @throws IOException if the stores cannot save them; the session is then signed out, as with
    *     {@link #signIn(String, String)}.
-   * @throws IllegalArgumentException if {@code pair} has no refresh token.
+   * @throws IllegalArgumentException if {@code pair} has no refresh token, or its access token
+   *     cannot be sent in an {@code Authorization} header; nothing changes.
    * @throws IllegalStateException with the cookie protocol, whose refresh token is a cookie.
    */
   public void signIn(TokenGrant pair) throws IOException {
     if (pair == null) throw new NullPointerException("pair == null");
     if (pair.refreshToken() == null)
       throw new IllegalArgumentException("pair has no refresh token");
+    TokenState.requireSendable(pair.accessToken(), "accessToken");
     if (!bodyTokens) {
       throw new IllegalStateException(
           "signIn needs a protocol whose refresh token is in the body, such as oauth2.");
@@ -212,8 +221,9 @@ public final class TokenPairAuth {
    * call it on Android's main thread; use {@link #forceRefreshAsync()} there.
    *
    * @return the new access token.
-   * @throws AuthResponseException if the server refused; {@link
-   *     AuthResponseException#endsSession()} tells whether the session ended.
+   * @throws AuthResponseException if the server refused, or its answer was unusable (as for {@link
+   *     #login}; the session is then kept); {@link AuthResponseException#endsSession()} tells
+   *     whether the session ended.
    * @throws IOException if there is no session to refresh, or the refresh failed otherwise.
    */
   public String forceRefresh() throws IOException {

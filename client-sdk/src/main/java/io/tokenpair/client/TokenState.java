@@ -67,11 +67,45 @@ final class TokenState {
         false);
   }
 
-  /** A token read from a store: when it arrived is unknown unless it says so itself. */
+  /**
+   * A token read from a store: when it arrived is unknown unless it says so itself. One that cannot
+   * be sent (written by an older version, or damaged) counts as none, so the session refreshes.
+   */
   static TokenState loaded(@Nullable String token, ObjectMapper mapper) {
-    if (token == null) return NONE_STORED;
+    if (token == null || !isSendable(token)) return NONE_STORED;
     Jwt jwt = Jwt.parse(token, mapper);
     return new TokenState(token, jwt.expiresAtMillis, jwt.issuedAtMillis, true);
+  }
+
+  /**
+   * Returns true when {@code token} can be sent as {@code Authorization: Bearer <token>}: visible
+   * ASCII without spaces (RFC 6749's {@code VSCHAR} but space). That is a superset of RFC 6750's
+   * {@code b64token}, as real servers' tokens need (Salesforce's hold {@code !}), and exactly what
+   * keeps the header one token that OkHttp accepts: it refuses control characters and non-ASCII
+   * with an {@link IllegalArgumentException} on the calling thread, an enqueued call's included.
+   */
+  static boolean isSendable(String token) {
+    if (token.isEmpty()) return false;
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c <= ' ' || c >= 0x7f) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Returns {@code token} if it {@linkplain #isSendable can be sent}.
+   *
+   * @throws IllegalArgumentException naming {@code name}, never the token, if it cannot.
+   */
+  static String requireSendable(String token, String name) {
+    if (!isSendable(token)) {
+      throw new IllegalArgumentException(
+          name
+              + " cannot be sent in an Authorization header: it must be visible ASCII, without"
+              + " spaces or control characters.");
+    }
+    return token;
   }
 
   /**

@@ -56,6 +56,7 @@ final class NullnessTest {
     }
     List<String> expected = new ArrayList<>();
     expected.add("AuthResponseException.error returns");
+    expected.add("AuthResponseException.errorDescription returns");
     expected.add("FileSessionStore.loadAccessToken returns");
     expected.add("FileSessionStore.loadRefreshToken returns");
     expected.add("FileSessionStore.saveAccessToken parameter 0");

@@ -118,6 +118,34 @@ final class OAuth2RefreshProtocolTest {
   }
 
   @Test
+  void expiresInIsReadAsANumberOrAStringOfDigits() throws IOException {
+    String[][] cases = {
+      {"300", "300000"},
+      {"\"3599\"", "3599000"},
+      {"\"0\"", "0"},
+      {"\"soon\"", "-1"},
+      {"\"-5\"", "-1"},
+      {"\"+5\"", "-1"},
+      {"\" 5\"", "-1"},
+      {"\"\"", "-1"},
+      {"\"99999999999999999999\"", "-1"},
+      {"-5", "-1"},
+      {"true", "-1"},
+      {"null", "-1"},
+    };
+    for (String[] c : cases) {
+      TokenGrant grant =
+          publicClient.readRefreshResponse(
+              answer(
+                  200,
+                  "{\"access_token\":\"at\",\"token_type\":\"Bearer\",\"expires_in\":"
+                      + c[0]
+                      + "}"));
+      assertThat(grant.expiresInMillis()).as(c[0]).isEqualTo(Long.parseLong(c[1]));
+    }
+  }
+
+  @Test
   void tokenTypeOtherThanBearerIsAnError() {
     assertThatThrownBy(
             () ->
@@ -142,7 +170,8 @@ final class OAuth2RefreshProtocolTest {
               assertThat(e.endsSession()).isTrue();
               assertThat(e.code()).isEqualTo(400);
               assertThat(e.error()).isEqualTo("invalid_grant");
-              assertThat(e).hasMessage("Refresh failed: HTTP 400 (invalid_grant).");
+              assertThat(e.errorDescription()).isEqualTo("x");
+              assertThat(e).hasMessage("Refresh failed: HTTP 400 (invalid_grant: x).");
             });
   }
 
