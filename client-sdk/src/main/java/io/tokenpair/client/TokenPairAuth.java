@@ -103,6 +103,12 @@ public final class TokenPairAuth {
    * found at the {@link Builder#loginTokenPointer login token pointer} of the JSON response and the
    * cookies it set (the {@code rt} cookie). Blocks; do not call it on Android's main thread.
    *
+   * <p>The answer is read by the {@link Builder#refreshProtocol refresh protocol} ({@link
+   * RefreshProtocol#readLoginResponse}). Under {@link RefreshProtocol#oauth2 oauth2} it must be an
+   * RFC 6749 §5.1 token response, whatever grant the request uses: JSON with {@code access_token},
+   * {@code token_type} Bearer, the {@code refresh_token} that later refreshes present and
+   * optionally {@code expires_in}; the login token pointer plays no part there.
+   *
    * @param loginRequest the complete login call, for example a POST of credentials to {@code
    *     /auth/login}.
    * @return the new access token.
