@@ -112,11 +112,11 @@ final class ReadmeSnippetsTest {
             difference(
                 normalized(Arrays.asList("  a();", "  b();")),
                 normalized(Arrays.asList("    a();", "    c();"))))
-        .isEqualTo("line 2 is \"b();\" in the document, \"c();\" in the test");
+        .isEqualTo("its line 2 is \"b();\" in the document, \"c();\" in the test");
     assertThat(difference(normalized(Arrays.asList("a();")), normalized(Arrays.asList(" a(); "))))
         .isNull();
     assertThat(difference(Arrays.asList("a();"), Arrays.asList("a();", "b();")))
-        .isEqualTo("the document has 1 lines, the test 2; line 2 is \"b();\" in the test");
+        .isEqualTo("the document has 1 lines, the test 2; its line 2 is \"b();\" in the test");
   }
 
   /** A fenced java block and the snippet its marker names (null source: no marker). */
@@ -223,7 +223,7 @@ final class ReadmeSnippetsTest {
   static String difference(List<String> document, List<String> test) {
     for (int i = 0; i < Math.min(document.size(), test.size()); i++) {
       if (!document.get(i).equals(test.get(i))) {
-        return "line "
+        return "its line "
             + (i + 1)
             + " is \""
             + document.get(i)
@@ -238,7 +238,7 @@ final class ReadmeSnippetsTest {
         + document.size()
         + " lines, the test "
         + test.size()
-        + "; line "
+        + "; its line "
         + (first + 1)
         + " is \""
         + (document.size() > first ? document : test).get(first)
