@@ -7,9 +7,9 @@ import java.util.jar.JarFile;
 /**
  * Fails the build when a jar holds a class under a forbidden package: {@code java
  * build-tools/ForbiddenClasses.java JAR PREFIX...}, each prefix a package path such as {@code
- * okhttp3/}. Prints the count and the first offenders, and exits 1; exits 0 when none is found, 2
- * for bad arguments or an unreadable jar. demo-server's build uses it to keep client classes out of
- * the server's jar.
+ * okhttp3/}. Prints the count and the first offenders to standard error, and exits 1; exits 0
+ * silently when none is found (so that {@code mvn -q} stays quiet), 2 for bad arguments or an
+ * unreadable jar. demo-server's build uses it to keep client classes out of the server's jar.
  */
 public final class ForbiddenClasses {
   private static final int SHOWN = 5;
@@ -34,8 +34,7 @@ public final class ForbiddenClasses {
       System.exit(2);
     }
     if (found.isEmpty()) {
-      System.out.println("No class of " + String.join(", ", prefixes) + " in " + args[0] + ".");
-      return;
+      return; // Silent on success, so that mvn -q stays quiet.
     }
     System.err.println(
         args[0]

@@ -44,7 +44,8 @@ import java.util.TreeSet;
  *       listed size, SHA-512, SHA-256, SHA-1 and MD5.
  * </ul>
  *
- * <p>A failed check exits with status 1 and prints one line per problem.
+ * <p>Silent on success, so that {@code mvn -q} stays quiet; a failed check exits with status 1 and
+ * prints one line per problem to standard error.
  */
 public final class GradleModuleMetadata {
   private static final String MARKER = "<!-- do_not_remove: published-with-gradle-metadata -->";
@@ -119,7 +120,6 @@ public final class GradleModuleMetadata {
     Files.write(
         output,
         (JSON.writer(printer).writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8));
-    System.out.println("Wrote " + output);
   }
 
   private void check(Map<String, List<String>> options) throws Exception {
@@ -160,9 +160,6 @@ public final class GradleModuleMetadata {
     }
     if (!names.equals(VARIANTS)) {
       problem("the variants are %s, expected %s", names, VARIANTS);
-    }
-    if (problems.isEmpty()) {
-      System.out.printf("Gradle module metadata OK: %s (variants %s)%n", module, names);
     }
   }
 

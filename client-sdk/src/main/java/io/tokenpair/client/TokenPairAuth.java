@@ -109,6 +109,12 @@ public final class TokenPairAuth {
    * cookies it set (the {@code rt} cookie). Blocks: never call it on Android's main thread; use
    * {@link #loginAsync(Request)} there.
    *
+   * <p>The answer is read by the {@link Builder#refreshProtocol refresh protocol} ({@link
+   * RefreshProtocol#readLoginResponse}). Under {@link RefreshProtocol#oauth2 oauth2} it must be an
+   * RFC 6749 §5.1 token response, whatever grant the request uses: JSON with {@code access_token},
+   * {@code token_type} Bearer, the {@code refresh_token} that later refreshes present and
+   * optionally {@code expires_in}; the login token pointer plays no part there.
+   *
    * @param loginRequest the complete login call, for example a POST of credentials to {@code
    *     /auth/login}.
    * @return the new access token.

@@ -2,7 +2,9 @@ package io.tokenpair.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tokenpair.mockwebserver.TokenServerDispatcher;
 import java.io.File;
+import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -10,20 +12,30 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.junit5.StartStop;
 import okhttp3.HttpUrl;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's OAuth 2.0 example, against a Keycloak-style token endpoint, kept working. */
+/**
+ * The README's OAuth 2.0 snippets, run as printed (ReadmeSnippetsTest keeps the regions and the
+ * README equal): the app's example against a Keycloak-style token endpoint, and the test double's.
+ */
+@Timeout(30)
 final class ReadmeOAuth2ExampleTest {
   @StartStop public final MockWebServer api = new MockWebServer();
   @StartStop public final MockWebServer sso = new MockWebServer();
+  @StartStop public final MockWebServer server = new MockWebServer();
+  @RegisterExtension final PrintedOutput out = new PrintedOutput();
   @TempDir File dataDir;
 
   @Test
-  void readmeOAuth2ExampleRuns() throws Exception {
+  void oauth2ExampleRuns() throws Exception {
     api.setDispatcher(
         new Dispatcher() {
           @Override
@@ -37,46 +49,121 @@ final class ReadmeOAuth2ExampleTest {
                     .build();
           }
         });
-    sso.enqueue(
-        new MockResponse.Builder()
-            .addHeader("Content-Type", "application/json")
-            .body(
-                "{\"access_token\":\"at-2\",\"token_type\":\"Bearer\",\"expires_in\":300,"
-                    + "\"refresh_token\":\"rt-2\"}")
-            .build());
-    String apiUrl = api.url("/").toString(); // e.g. "https://api.example.com/"
+    sso.enqueue(tokenAnswer("at-2", "rt-2"));
+    sso.enqueue(tokenAnswer("at-3", "rt-3"));
+    String api = this.api.url("/").toString();
     HttpUrl tokenEndpoint = sso.url("/realms/app/protocol/openid-connect/token");
-    String accessToken = "at-1"; // From your authorization-code flow.
+    String accessToken = "at-1"; // From the app's authorization-code flow.
     String refreshToken = "rt-1";
 
-    // README example starts here.
+    // snippet:oauth2
     AtomicInteger refreshes = new AtomicInteger();
-    TokenPairAuth auth =
-        TokenPairAuth.builder()
-            .baseUrl(apiUrl)
-            .refreshProtocol(RefreshProtocol.oauth2(tokenEndpoint, "my-app"))
-            .sessionStore(FileSessionStore.of(new File(dataDir, "session.json")))
-            .listener(
-                new SessionListener() {
-                  @Override
-                  public void onRefreshEvent(RefreshEvent event) {
-                    refreshes.incrementAndGet(); // Or a counter tagged by trigger and outcome.
-                  }
-                })
-            .build();
+    TokenPairAuth auth = TokenPairAuth.builder()
+        .baseUrl(api)                                  // the bearer goes to this origin only
+        .refreshProtocol(RefreshProtocol.oauth2(tokenEndpoint, "my-app"))
+        .sessionStore(FileSessionStore.of(new File(dataDir, "session.json")))
+        .listener(new SessionListener() {
+          @Override public void onRefreshEvent(RefreshEvent event) {
+            refreshes.incrementAndGet();               // or a counter tagged by event.trigger() and event.outcome()
+          }
+        })
+        .build();
     OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
-    auth.signIn(accessToken, refreshToken); // The pair your sign-in flow obtained.
+    auth.signIn(accessToken, refreshToken);            // the pair your sign-in flow obtained
 
-    Request me = new Request.Builder().url(apiUrl + "api/me").build();
+    Request me = new Request.Builder().url(api + "api/me").build();
     try (Response response = client.newCall(me).execute()) {
-      System.out.println(response.code() + " " + response.body().string()); // 200, after a refresh.
+      System.out.println(response.code() + " " + response.body().string());   // 200, after a silent refresh
     }
-    // README example ends here.
+    String fresh = auth.forceRefresh();                // now, whatever the token's age; joins one in flight
+    // end snippet
 
-    assertThat(refreshes).hasValue(1);
+    assertThat(out.text().trim()).isEqualTo("200 {\"name\":\"demo\"}");
+    assertThat(fresh).isEqualTo("at-3");
+    assertThat(refreshes).hasValue(2);
     assertThat(sso.takeRequest().getBody().utf8())
         .isEqualTo("grant_type=refresh_token&refresh_token=rt-1&client_id=my-app");
+    assertThat(sso.takeRequest().getBody().utf8())
+        .isEqualTo("grant_type=refresh_token&refresh_token=rt-2&client_id=my-app");
     assertThat(FileSessionStore.of(new File(dataDir, "session.json")).loadRefreshToken())
-        .isEqualTo("rt-2");
+        .isEqualTo("rt-3");
+  }
+
+  @Test
+  void tokenServerDispatcherOAuth2ExampleRuns() throws IOException {
+    // snippet:test-double-oauth2
+    TokenServerDispatcher tokens = TokenServerDispatcher.builder()
+        .passwordGrant()                            // default off
+        .tokenPath("/oauth/token")                  // the default; paths(...) sets the cookie endpoints
+        .clientId("tokenpair-demo")                 // the default
+        .clientSecret("s3cret")                     // optional: a confidential client
+        .build();
+    server.setDispatcher(tokens);
+    TokenPairAuth auth = TokenPairAuth.builder()
+        .baseUrl(server.url("/"))
+        .refreshProtocol(RefreshProtocol.oauth2(server.url("/oauth/token"), "tokenpair-demo")
+            .withClientSecretBasic("s3cret"))
+        .build();
+    auth.login(new Request.Builder().url(server.url("/oauth/token")).post(RequestBody.create(
+        "grant_type=password&username=demo&password=demo-password"
+            + "&client_id=tokenpair-demo&client_secret=s3cret",
+        MediaType.get("application/x-www-form-urlencoded"))).build());
+    // end snippet
+
+    OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+    tokens.expireAccessTokens();
+    try (Response response =
+        client.newCall(new Request.Builder().url(server.url("/api/me")).build()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    assertThat(tokens.passwordGrantCount()).isEqualTo(1);
+    assertThat(tokens.tokenRefreshCount()).isEqualTo(1);
+  }
+
+  /** The README says so: under oauth2, logout is local until revocation comes. */
+  @Test
+  void oauth2LogoutLeavesTheSessionAliveAtTheServer() throws IOException {
+    TokenServerDispatcher tokens = TokenServerDispatcher.builder().passwordGrant().build();
+    server.setDispatcher(tokens);
+    TokenPairAuth auth =
+        TokenPairAuth.builder()
+            .baseUrl(server.url("/"))
+            .refreshProtocol(RefreshProtocol.oauth2(server.url("/oauth/token"), "tokenpair-demo"))
+            .build();
+    String accessToken =
+        auth.login(
+            new Request.Builder()
+                .url(server.url("/oauth/token"))
+                .post(
+                    RequestBody.create(
+                        "grant_type=password&username=demo&password=demo-password",
+                        MediaType.get("application/x-www-form-urlencoded")))
+                .build());
+
+    auth.logout();
+
+    assertThat(auth.accessToken()).isNull();
+    assertThat(tokens.requestCount("/auth/logout")).isEqualTo(0);
+    assertThat(tokens.activeSessionCount()).isEqualTo(1);
+    Request withOldToken =
+        new Request.Builder()
+            .url(server.url("/api/me"))
+            .header("Authorization", "Bearer " + accessToken)
+            .build();
+    try (Response response = new OkHttpClient().newCall(withOldToken).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+  }
+
+  private static MockResponse tokenAnswer(String accessToken, String refreshToken) {
+    return new MockResponse.Builder()
+        .addHeader("Content-Type", "application/json")
+        .body(
+            "{\"access_token\":\""
+                + accessToken
+                + "\",\"token_type\":\"Bearer\",\"expires_in\":300,\"refresh_token\":\""
+                + refreshToken
+                + "\"}")
+        .build();
   }
 }
