@@ -135,10 +135,13 @@ public final class TokenPairAuth {
   }
 
   /**
-   * Signs out: posts to the logout endpoint with the cookie and the bearer (best effort: failures
-   * are ignored), then clears the access token and every cookie. A refresh still in flight will not
-   * revive the session. Blocks: never call it on Android's main thread; use {@link #logoutAsync()}
-   * there.
+   * Signs out: ends the session here (the access token, the refresh credential and every cookie are
+   * cleared; a refresh still in flight will not revive it, and a request sent in it is never
+   * replayed in a later one), then, with the cookie protocol, posts to the logout endpoint with the
+   * cookie and the bearer (best effort: failures are ignored). With a body-token protocol such as
+   * {@link RefreshProtocol#oauth2} the server is told nothing: its session stays alive there until
+   * its refresh token expires. Blocks: never call it on Android's main thread; use {@link
+   * #logoutAsync()} there.
    *
    * @throws IOException if the stores could not be cleared; the session is cleared in memory
    *     regardless.

@@ -83,6 +83,28 @@ final class ReadmeExampleTest {
   }
 
   @Test
+  void asyncLoginCompletesOnTheSdksThreads() throws Exception {
+    TokenServerDispatcher tokens = TokenServerDispatcher.create();
+    server.setDispatcher(tokens);
+    TokenPairAuth auth = TokenPairAuth.builder().baseUrl(server.url("/")).build();
+    Request loginRequest = DemoLogin.request(server);
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+
+    // snippet:async-java
+    auth.loginAsync(loginRequest)                  // returns at once: the login runs on the SDK's threads
+        .whenComplete((token, error) -> {          // on an SDK thread: hop to the UI thread to show it
+          if (error != null) System.out.println("Sign-in failed: " + error.getMessage());
+          else System.out.println("Signed in");
+          done.countDown();
+        });
+    // end snippet
+
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(out.text()).isEqualTo("Signed in\n");
+    assertThat(tokens.loginCount()).isEqualTo(1);
+  }
+
+  @Test
   void everyOptionWithItsDefaultBuilds() {
     // snippet:options
     TokenPairAuth auth = TokenPairAuth.builder()

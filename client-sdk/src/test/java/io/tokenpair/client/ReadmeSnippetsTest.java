@@ -93,7 +93,7 @@ final class ReadmeSnippetsTest {
     try (Stream<Path> files = Files.walk(root)) {
       for (Path file :
           files
-              .filter(f -> f.toString().endsWith(".java"))
+              .filter(f -> f.toString().endsWith(".java") || f.toString().endsWith(".kt"))
               .filter(f -> f.toString().contains("src" + File.separator + "test"))
               .filter(f -> !f.toString().contains(File.separator + "target" + File.separator))
               .collect(Collectors.toList())) {
@@ -153,7 +153,7 @@ final class ReadmeSnippetsTest {
       }
       if (line.startsWith(FENCE)) {
         inFence = true;
-        if (line.trim().equals(FENCE + "java")) {
+        if (line.trim().equals(FENCE + "java") || line.trim().equals(FENCE + "kotlin")) {
           current =
               marker == null
                   ? new Block(i + 1, null, null)

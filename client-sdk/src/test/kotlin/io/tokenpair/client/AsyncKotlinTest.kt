@@ -37,6 +37,19 @@ class AsyncKotlinTest {
       )
       .build()
 
+  // snippet:async-kotlin
+  suspend fun signIn(auth: TokenPairAuth, loginRequest: Request): String =
+    auth.loginAsync(loginRequest).await() // suspends, never blocks; throws what login() would
+  // end snippet
+
+  @Test
+  fun theReadmesSuspendingSignInSignsIn() = runBlocking {
+    val auth = TokenPairAuth.builder().baseUrl(server.url("/")).build()
+    val token = signIn(auth, login("demo-password"))
+    assertEquals(auth.accessToken(), token)
+    assertEquals(1, tokens.loginCount())
+  }
+
   @Test
   fun loginRefreshAndLogoutAreAwaited() = runBlocking {
     val auth = TokenPairAuth.builder().baseUrl(server.url("/")).build()
