@@ -1,11 +1,6 @@
 package io.tokenpair.client;
 
 import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.util.Date;
 import java.util.Locale;
@@ -18,10 +13,6 @@ import org.jspecify.annotations.Nullable;
  * {@code Retry-After}. Parse errors never quote the body, which may hold a token. Thread-safe.
  */
 final class AuthAnswers {
-  /** Parse errors must not quote the body: it may hold a token. */
-  static final ObjectMapper MAPPER =
-      JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
-
   /**
    * The most bytes of an auth answer's body that the SDK reads (after decompression): a longer
    * answer is refused, so a broken or hostile server cannot exhaust the app's memory.
@@ -38,40 +29,38 @@ final class AuthAnswers {
 
   private AuthAnswers() {}
 
-  /** The JSON body of {@code response}; {@link MissingNode} when it is not JSON. */
-  static JsonNode json(Response response) {
+  /** The JSON body of {@code response}; {@link Json#MISSING} when it is not JSON. */
+  static Object json(Response response) {
     try {
-      JsonNode root = MAPPER.readTree(response.peekBody(MAX_BODY_BYTES).byteStream());
-      return root == null ? MissingNode.getInstance() : root;
+      return Json.parse(response.peekBody(MAX_BODY_BYTES).byteStream());
     } catch (IOException | RuntimeException e) {
-      return MissingNode.getInstance();
+      return Json.MISSING;
     }
   }
 
   /** The text at {@code pointer}, or an exception naming what is missing. */
-  static String text(JsonNode root, JsonPointer pointer, String operation, String what)
+  static String text(Object root, JsonPointer pointer, String operation, String what)
       throws IOException {
-    JsonNode node = root.at(pointer);
-    if (!node.isTextual() || node.asText().isEmpty()) {
-      if (root.isMissingNode()) {
+    String text = optionalText(root, pointer);
+    if (text == null) {
+      if (root == Json.MISSING) {
         throw new IOException("The " + lower(operation) + " response is not JSON.");
       }
       throw new IOException(
           "The " + lower(operation) + " response has no " + what + " at " + pointer + ".");
     }
-    return node.asText();
+    return text;
   }
 
   /** The text at {@code pointer}, or null. */
-  static @Nullable String optionalText(JsonNode root, JsonPointer pointer) {
-    JsonNode node = root.at(pointer);
-    return node.isTextual() && !node.asText().isEmpty() ? node.asText() : null;
+  static @Nullable String optionalText(Object root, JsonPointer pointer) {
+    String text = Json.text(Json.at(root, pointer));
+    return text != null && !text.isEmpty() ? text : null;
   }
 
   /** Returns the {@code error} field of a JSON error body, or null. */
   static @Nullable String error(Response response) {
-    JsonNode error = json(response).get("error");
-    return error != null && error.isTextual() ? error.asText() : null;
+    return Json.text(Json.get(json(response), "error"));
   }
 
   /**

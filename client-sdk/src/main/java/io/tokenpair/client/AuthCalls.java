@@ -257,8 +257,7 @@ final class AuthCalls {
    */
   private long clockOffset(Response response, String token, long receivedAtMillis) {
     Date date = clock.readsDateHeaders() ? response.headers().getDate("Date") : null;
-    long serverMillis =
-        date != null ? date.getTime() : Jwt.parse(token, AuthAnswers.MAPPER).issuedAtMillis;
+    long serverMillis = date != null ? date.getTime() : Jwt.parse(token).issuedAtMillis;
     if (serverMillis == Jwt.UNKNOWN) return 0;
     // Both count whole seconds: the server's clock was somewhere in that second; take its middle.
     long offset = serverMillis + 500 - receivedAtMillis;

@@ -1,7 +1,5 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import okio.ByteString;
 
@@ -30,7 +28,7 @@ final class Jwt {
   }
 
   /** Returns the times of {@code token}; {@link #OPAQUE} if it is not a JWT. Never throws. */
-  static Jwt parse(String token, ObjectMapper mapper) {
+  static Jwt parse(String token) {
     int firstDot = token.indexOf('.');
     int secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
     if (secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) return OPAQUE;
@@ -38,17 +36,18 @@ final class Jwt {
     ByteString payload = ByteString.decodeBase64(token.substring(firstDot + 1, secondDot));
     if (payload == null) return OPAQUE;
     try {
-      JsonNode claims = mapper.readTree(payload.toByteArray());
-      if (claims == null) return OPAQUE;
-      return new Jwt(millis(claims.get("exp")), millis(claims.get("iat")));
+      Object claims = Json.parse(payload.toByteArray());
+      if (!(claims instanceof java.util.Map)) return OPAQUE;
+      return new Jwt(millis(Json.get(claims, "exp")), millis(Json.get(claims, "iat")));
     } catch (IOException | RuntimeException e) {
       return OPAQUE;
     }
   }
 
-  private static long millis(JsonNode seconds) {
-    if (seconds == null || !seconds.isNumber()) return UNKNOWN;
-    double value = seconds.asDouble();
+  private static long millis(Object seconds) {
+    Number number = Json.number(seconds);
+    if (number == null) return UNKNOWN;
+    double value = number.doubleValue();
     if (value <= 0 || value >= Long.MAX_VALUE / 1000d) return UNKNOWN;
     return (long) (value * 1000d);
   }

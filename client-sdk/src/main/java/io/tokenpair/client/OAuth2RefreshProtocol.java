@@ -1,7 +1,6 @@
 package io.tokenpair.client;
 
 import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UnsupportedEncodingException;
 import java.net.URLEncoder;
@@ -215,7 +214,7 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
   }
 
   private static TokenGrant read(Response response, String operation) throws IOException {
-    JsonNode body = AuthAnswers.json(response);
+    Object body = AuthAnswers.json(response);
     if (!response.isSuccessful()) {
       String error = AuthAnswers.optionalText(body, JsonPointer.compile("/error"));
       boolean rejected = operation.equals("Refresh") && "invalid_grant".equals(error);
@@ -230,30 +229,31 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
       throw AuthResponseException.unusable(
           String.valueOf(e.getMessage()), response.code(), rotated, null);
     }
-    JsonNode type = body.get("token_type");
-    if (type == null || !type.isTextual() || !type.asText().equalsIgnoreCase("Bearer")) {
+    String type = Json.text(Json.get(body, "token_type"));
+    if (type == null || !type.equalsIgnoreCase("Bearer")) {
       throw AuthResponseException.unusable(
           "The " + AuthAnswers.lower(operation) + " response's token_type is not Bearer.",
           response.code(),
           rotated,
           null);
     }
-    return TokenGrant.of(accessToken, rotated, seconds(body.get("expires_in")), TimeUnit.SECONDS);
+    return TokenGrant.of(
+        accessToken, rotated, seconds(Json.get(body, "expires_in")), TimeUnit.SECONDS);
   }
 
   /**
    * {@code expires_in} in seconds: a non-negative number, or a string of digits ({@code "3599"},
    * which some servers send); {@link TokenGrant#UNKNOWN_LIFETIME} for anything else.
    */
-  private static long seconds(@Nullable JsonNode expiresIn) {
-    if (expiresIn == null) return TokenGrant.UNKNOWN_LIFETIME;
-    if (expiresIn.isNumber()) {
-      return expiresIn.canConvertToLong() && expiresIn.asLong() >= 0
-          ? expiresIn.asLong()
+  private static long seconds(Object expiresIn) {
+    Number number = Json.number(expiresIn);
+    if (number != null) {
+      return number instanceof Long && number.longValue() >= 0
+          ? number.longValue()
           : TokenGrant.UNKNOWN_LIFETIME;
     }
-    String text = expiresIn.isTextual() ? expiresIn.asText() : "";
-    if (text.isEmpty() || text.length() > 18) return TokenGrant.UNKNOWN_LIFETIME;
+    String text = Json.text(expiresIn);
+    if (text == null || text.isEmpty() || text.length() > 18) return TokenGrant.UNKNOWN_LIFETIME;
     for (int i = 0; i < text.length(); i++) {
       if (text.charAt(i) < '0' || text.charAt(i) > '9') return TokenGrant.UNKNOWN_LIFETIME;
     }

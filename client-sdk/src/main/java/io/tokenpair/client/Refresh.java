@@ -140,7 +140,7 @@ final class Refresh implements TokenRefresher.FlightFunction {
   private @Nullable TokenState adoptable(Snapshot before, Events events) {
     TokenState stored;
     try {
-      stored = TokenState.loaded(stores.loadAccessToken(), AuthAnswers.MAPPER);
+      stored = TokenState.loaded(stores.loadAccessToken());
     } catch (IOException e) {
       events.storageError(e);
       return null;

@@ -181,7 +181,7 @@ final class Session {
       }
       stored.saveAccessToken(accessToken, events);
       long expiresIn = grant.tokens.expiresInMillis();
-      current(TokenState.received(accessToken, serverTimeMillis(), expiresIn, AuthAnswers.MAPPER));
+      current(TokenState.received(accessToken, serverTimeMillis(), expiresIn));
     }
     events.refreshed(accessToken);
     return accessToken;
@@ -221,7 +221,7 @@ final class Session {
       synchronized (this) {
         loaded(events);
         tokenEpoch++;
-        current(TokenState.received(token, serverTimeMillis(), AuthAnswers.MAPPER));
+        current(TokenState.received(token, serverTimeMillis()));
         refresher.reset();
         stored.saveAccessToken(token, events);
       }
@@ -258,8 +258,7 @@ final class Session {
           clockOffsetMillis = grant.clockOffsetMillis;
         }
         long expiresIn = grant.tokens.expiresInMillis();
-        current(
-            TokenState.received(accessToken, serverTimeMillis(), expiresIn, AuthAnswers.MAPPER));
+        current(TokenState.received(accessToken, serverTimeMillis(), expiresIn));
       }
     } finally {
       events.fire();
@@ -341,7 +340,7 @@ final class Session {
   private TokenState loaded(Events events) {
     TokenState current = state;
     if (current == null) {
-      current = TokenState.loaded(stored.load(events), AuthAnswers.MAPPER);
+      current = TokenState.loaded(stored.load(events));
       current(current);
     }
     return current;

@@ -1,6 +1,5 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,18 +44,17 @@ final class TokenState {
   }
 
   /** A token just received from the server, whose clock reads {@code serverNowMillis}. */
-  static TokenState received(@Nullable String token, long serverNowMillis, ObjectMapper mapper) {
-    return received(token, serverNowMillis, TokenGrant.UNKNOWN_LIFETIME, mapper);
+  static TokenState received(@Nullable String token, long serverNowMillis) {
+    return received(token, serverNowMillis, TokenGrant.UNKNOWN_LIFETIME);
   }
 
   /**
    * A token just received, with the lifetime its answer gave ({@code expires_in}), which counts
    * when the token itself has no {@code exp}.
    */
-  static TokenState received(
-      @Nullable String token, long serverNowMillis, long expiresInMillis, ObjectMapper mapper) {
+  static TokenState received(@Nullable String token, long serverNowMillis, long expiresInMillis) {
     if (token == null) return NONE;
-    Jwt jwt = Jwt.parse(token, mapper);
+    Jwt jwt = Jwt.parse(token);
     if (jwt.expiresAtMillis == Jwt.UNKNOWN && expiresInMillis >= 0) {
       return new TokenState(token, serverNowMillis + expiresInMillis, serverNowMillis, false);
     }
@@ -71,9 +69,9 @@ final class TokenState {
    * A token read from a store: when it arrived is unknown unless it says so itself. One that cannot
    * be sent (written by an older version, or damaged) counts as none, so the session refreshes.
    */
-  static TokenState loaded(@Nullable String token, ObjectMapper mapper) {
+  static TokenState loaded(@Nullable String token) {
     if (token == null || !isSendable(token)) return NONE_STORED;
-    Jwt jwt = Jwt.parse(token, mapper);
+    Jwt jwt = Jwt.parse(token);
     return new TokenState(token, jwt.expiresAtMillis, jwt.issuedAtMillis, true);
   }
 

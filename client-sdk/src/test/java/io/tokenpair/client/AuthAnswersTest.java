@@ -127,7 +127,7 @@ final class AuthAnswersTest {
   }
 
   private static String json(String text) throws IOException {
-    return AuthAnswers.MAPPER.writeValueAsString(text);
+    return TestJson.MAPPER.writeValueAsString(text);
   }
 
   private static MockResponse cookieAnswer(String accessToken) throws IOException {

@@ -613,7 +613,7 @@ final class OAuth2SessionTest {
     public Request newRefreshRequest(String refreshToken) throws IOException {
       if (refreshToken == null) throw new IOException("No refresh token.");
       String json =
-          AuthAnswers.MAPPER.createObjectNode().put("refresh_token", refreshToken).toString();
+          TestJson.MAPPER.createObjectNode().put("refresh_token", refreshToken).toString();
       return new Request.Builder()
           .url(endpoint)
           .post(RequestBody.create(json, MediaType.get("application/json")))
@@ -627,7 +627,7 @@ final class OAuth2SessionTest {
         throw new AuthResponseException("Refresh", response.code(), null, rejected, -1);
       }
       com.fasterxml.jackson.databind.JsonNode body =
-          AuthAnswers.MAPPER.readTree(response.body().string());
+          TestJson.MAPPER.readTree(response.body().string());
       return TokenGrant.of(
           body.path("token").asText(),
           body.path("refresh").asText(),

@@ -1,0 +1,10 @@
+package io.tokenpair.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Tests write and read JSON with jackson-databind; the SDK itself needs only jackson-core. */
+final class TestJson {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private TestJson() {}
+}
