@@ -143,6 +143,12 @@ public final class FileSessionStore implements SessionStore {
     saveText("refresh_token", refreshToken);
   }
 
+  /** Returns true: this store keeps the refresh tokens of body-token protocols. */
+  @Override
+  public boolean keepsRefreshTokens() {
+    return true;
+  }
+
   private @Nullable String loadText(String field) throws IOException {
     JsonNode value = read().get(field);
     return value != null && value.isTextual() ? value.asText() : null;

@@ -99,19 +99,11 @@ final class Stores {
   }
 
   /**
-   * Returns true if the token store keeps refresh tokens itself rather than inheriting {@link
-   * TokenStore#saveRefreshToken}'s refusal.
+   * Returns true if the token store says it keeps refresh tokens ({@link
+   * TokenStore#keepsRefreshTokens}).
    */
   boolean keepsRefreshTokens() {
-    try {
-      return !tokens
-          .getClass()
-          .getMethod("saveRefreshToken", String.class)
-          .getDeclaringClass()
-          .isInterface();
-    } catch (NoSuchMethodException e) {
-      throw new AssertionError(e);
-    }
+    return tokens.keepsRefreshTokens();
   }
 
   List<Cookie> loadCookies() throws IOException {

@@ -464,9 +464,10 @@ public final class TokenPairAuth {
      * How refreshes are made and their answers read. Default: {@link RefreshProtocol#cookie()}, the
      * refresh cookie posted to {@link #refreshPath}. With {@link RefreshProtocol#oauth2}, or a
      * protocol of your own, the refresh token comes in the answers' bodies and is kept in the
-     * {@link #tokenStore}, which must then implement {@link TokenStore#saveRefreshToken}; {@link
-     * #refreshPath}, {@link #accessTokenPointer} and {@link #loginTokenPointer} apply to the cookie
-     * protocol only, and {@link TokenPairAuth#logout()} ends the session without a network call.
+     * {@link #tokenStore}, which must then keep them ({@link TokenStore#keepsRefreshTokens});
+     * {@link #refreshPath}, {@link #accessTokenPointer} and {@link #loginTokenPointer} apply to the
+     * cookie protocol only, and {@link TokenPairAuth#logout()} ends the session without a network
+     * call.
      *
      * @param protocol the protocol.
      * @return this builder.
@@ -520,8 +521,8 @@ public final class TokenPairAuth {
       if (bodyTokens && !stores.keepsRefreshTokens()) {
         throw new IllegalStateException(
             "The token store does not keep refresh tokens: implement"
-                + " TokenStore.saveRefreshToken and loadRefreshToken, or use TokenStore.inMemory()"
-                + " or FileSessionStore.");
+                + " TokenStore.loadRefreshToken and saveRefreshToken and return true from"
+                + " keepsRefreshTokens(), or use TokenStore.inMemory() or FileSessionStore.");
       }
       AuthCalls calls = new AuthCalls(protocol, logoutUrl, refreshTimeoutMillis, clock);
       Session session =

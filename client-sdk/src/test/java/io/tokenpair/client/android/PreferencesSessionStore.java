@@ -52,6 +52,12 @@ final class PreferencesSessionStore implements TokenStore, CookieStore {
     put(REFRESH_TOKEN, refreshToken);
   }
 
+  /** Says so: the SDK asks, rather than looking for the two methods above by name. */
+  @Override
+  public boolean keepsRefreshTokens() {
+    return true;
+  }
+
   /** Writes {@code value} (null removes it), synchronously. */
   private void put(String key, String value) throws IOException {
     Preferences.Editor editor = preferences.edit();
