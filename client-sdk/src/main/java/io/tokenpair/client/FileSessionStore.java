@@ -39,8 +39,14 @@ import org.jspecify.annotations.Nullable;
  * <p>Every write goes to a temporary file in the same folder, which is flushed to the device
  * ({@code fsync}) and then renamed over the file, so a crash at any moment leaves either the
  * previous or the new content, never a mix. The files are readable and writable by their owner
- * only, where the file system supports that. Session cookies (those without an expiry) are not
- * written: they end with the process, as in a browser.
+ * only, where the file system supports that.
+ *
+ * <p>Session cookies (those without an expiry) are written too, marked as such, and read back as
+ * session cookies: this store exists to carry the session across the re-reads of every refresh,
+ * across processes and across restarts, and a server that sets its refresh cookie without {@code
+ * Max-Age} (as Express's {@code res.cookie('rt', value, {httpOnly: true})} does) would otherwise
+ * sign the app out at its first refresh. They end when the server replaces or deletes them, or at
+ * {@link TokenPairAuth#logout()}, not when the process ends.
  *
  * <p>A file that cannot be read or parsed counts as "signed out": the SDK carries on without a
  * session and reports the error to {@link SessionListener#onStorageError}; the next write replaces
@@ -180,9 +186,7 @@ public final class FileSessionStore implements SessionStore {
     try (Closeable lock = lock()) {
       ObjectNode root = readForUpdate();
       ArrayNode array = root.putArray("cookies");
-      for (Cookie cookie : cookies) {
-        if (cookie.persistent()) array.add(CookieJson.toJson(mapper, cookie));
-      }
+      for (Cookie cookie : cookies) array.add(CookieJson.toJson(mapper, cookie));
       write(root);
     }
   }

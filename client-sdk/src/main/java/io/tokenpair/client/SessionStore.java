@@ -17,6 +17,11 @@ import java.io.IOException;
  * app's own responses set are kept in memory at once and written by a background task that takes
  * the lock.
  *
+ * <p>Because the SDK re-reads the store, it must keep every cookie it is given, session cookies
+ * (without an expiry) included, and load them back as session cookies: a session cookie the store
+ * dropped would be gone at the next refresh, and with it a refresh cookie set without {@code
+ * Max-Age}. A session store exists to carry the session across re-reads, processes and restarts.
+ *
  * <p>Only a store given to {@link TokenPairAuth.Builder#sessionStore} is shared this way; the same
  * object given to {@code tokenStore} or {@code cookieStore} is used as a plain store, never locked.
  *

@@ -43,20 +43,23 @@ final class FileSessionStoreTest {
   }
 
   @Test
-  void tokenAndPersistentCookiesSurviveANewInstance() throws IOException {
+  void tokenAndCookiesSurviveANewInstance() throws IOException {
     FileSessionStore store = FileSessionStore.of(file());
     Cookie rt = cookie("rt=r1; Path=/auth; HttpOnly; Secure; SameSite=Strict; Max-Age=600");
     Cookie domain = cookie("pref=p; Domain=example.com; Path=/; Max-Age=600");
-    store.saveCookies(Arrays.asList(rt, domain, cookie("session=s; Path=/")));
+    Cookie session = cookie("session=s; Path=/");
+    store.saveCookies(Arrays.asList(rt, domain, session));
     store.saveAccessToken("access-1");
 
     FileSessionStore reopened = FileSessionStore.of(file());
     assertThat(reopened.loadAccessToken()).isEqualTo("access-1");
     List<Cookie> cookies = reopened.loadCookies();
-    assertThat(cookies).containsExactly(rt, domain); // The session cookie ended with the "process".
+    assertThat(cookies).containsExactly(rt, domain, session);
     assertThat(cookies.get(0).sameSite()).isEqualTo("Strict");
     assertThat(cookies.get(0).hostOnly()).isTrue();
     assertThat(cookies.get(1).hostOnly()).isFalse();
+    assertThat(cookies.get(0).persistent()).isTrue();
+    assertThat(cookies.get(2).persistent()).isFalse(); // Still a session cookie when sent.
   }
 
   @Test
