@@ -385,8 +385,8 @@ public final class TokenPairAuth {
     }
 
     /**
-     * The time limit of each refresh, login and logout call, and of each wait for a refresh.
-     * Default 10 s.
+     * The time limit of each refresh, login and logout call, of each wait for a refresh, and of
+     * each wait for a {@linkplain #sessionStore shared store}'s lock. Default 10 s.
      *
      * @param duration the duration, 0 or more.
      * @param unit the unit of {@code duration}.
@@ -517,7 +517,8 @@ public final class TokenPairAuth {
           new Stores(
               tokenStore != null ? tokenStore : TokenStore.inMemory(),
               cookieStore != null ? cookieStore : CookieStore.inMemory(),
-              sessionStore);
+              sessionStore,
+              refreshTimeoutMillis);
       if (bodyTokens && !stores.keepsRefreshTokens()) {
         throw new IllegalStateException(
             "The token store does not keep refresh tokens: implement"

@@ -21,7 +21,7 @@ final class SessionCookieJarTest {
   private final RecordingListener listener = new RecordingListener();
   private final SessionCookieJar jar =
       new SessionCookieJar(
-          new Stores(TokenStore.inMemory(), store, null), clock, listener, Runnable::run);
+          new Stores(TokenStore.inMemory(), store, null, 10_000), clock, listener, Runnable::run);
 
   private void receive(HttpUrl url, String... setCookies) {
     List<Cookie> cookies = new ArrayList<>();
