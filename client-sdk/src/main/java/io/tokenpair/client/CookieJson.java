@@ -7,7 +7,11 @@ import java.io.File;
 import java.io.IOException;
 import okhttp3.Cookie;
 
-/** A cookie as {@link FileSessionStore} writes it in its JSON file, and back. Stateless. */
+/**
+ * A cookie as {@link FileSessionStore} writes it in its JSON file, and back. A session cookie (no
+ * expiry) is written with {@code "persistent": false} and read back as a session cookie; a file
+ * without the field holds persistent cookies only. Stateless.
+ */
 final class CookieJson {
   private CookieJson() {}
 
@@ -15,7 +19,11 @@ final class CookieJson {
     ObjectNode node = mapper.createObjectNode();
     node.put("name", cookie.name());
     node.put("value", cookie.value());
-    node.put("expires_at", cookie.expiresAt());
+    if (cookie.persistent()) {
+      node.put("expires_at", cookie.expiresAt());
+    } else {
+      node.put("persistent", false);
+    }
     node.put("domain", cookie.domain());
     node.put("host_only", cookie.hostOnly());
     node.put("path", cookie.path());
@@ -31,8 +39,10 @@ final class CookieJson {
           new Cookie.Builder()
               .name(node.path("name").asText())
               .value(node.path("value").asText())
-              .expiresAt(node.path("expires_at").asLong())
               .path(node.path("path").asText("/"));
+      if (node.path("persistent").asBoolean(true)) {
+        builder.expiresAt(node.path("expires_at").asLong());
+      }
       String domain = node.path("domain").asText();
       if (node.path("host_only").asBoolean()) {
         builder.hostOnlyDomain(domain);

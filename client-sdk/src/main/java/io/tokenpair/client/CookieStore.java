@@ -16,7 +16,12 @@ import okhttp3.Cookie;
  * restarts never loses a rotation that the app has acted on.
  *
  * <p>The list passed to {@code saveCookies} contains session cookies too (those with {@link
- * Cookie#persistent()} false); a store that survives restarts should drop them. Cookie values are
+ * Cookie#persistent()} false). Keep them, and load them back as session cookies: many servers set
+ * the refresh cookie without {@code Max-Age} or {@code Expires}, and the session lasts as long as
+ * the store keeps it. A store given to {@link TokenPairAuth.Builder#sessionStore} must keep every
+ * cookie, session cookies included, because the SDK re-reads it at every refresh, login and logout:
+ * a session cookie it drops is gone at the next refresh, not at the end of the process. A plain
+ * cookie store that drops them signs the app out at its next start instead. Cookie values are
  * secrets: never log them ({@link Cookie#toString()} prints the value).
  *
  * <p>Implementations must be safe for concurrent use. {@code saveCookies} is called with a lock
@@ -37,7 +42,7 @@ public interface CookieStore {
   /**
    * Replaces the stored cookies.
    *
-   * @param cookies the complete, immutable list, possibly empty.
+   * @param cookies the complete, immutable list, possibly empty, session cookies included.
    * @throws IOException if the cookies could not be stored. The SDK keeps them in memory and
    *     reports the error.
    */

@@ -12,14 +12,16 @@ import java.io.Closeable;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileNotFoundException;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Cookie;
 import org.jspecify.annotations.Nullable;
 
@@ -38,18 +40,27 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Every write goes to a temporary file in the same folder, which is flushed to the device
  * ({@code fsync}) and then renamed over the file, so a crash at any moment leaves either the
- * previous or the new content, never a mix. The files are readable and writable by their owner
- * only, where the file system supports that. Session cookies (those without an expiry) are not
- * written: they end with the process, as in a browser.
+ * previous or the new content, never a mix. The files, and the folders this store creates, are
+ * readable and writable by their owner only (POSIX {@code rw-------} and {@code rwx------}, from
+ * their creation on) where the file system supports that; a folder that exists is left as it is.
+ *
+ * <p>Session cookies (those without an expiry) are written too, marked as such, and read back as
+ * session cookies: this store exists to carry the session across the re-reads of every refresh,
+ * across processes and across restarts, and a server that sets its refresh cookie without {@code
+ * Max-Age} (as Express's {@code res.cookie('rt', value, {httpOnly: true})} does) would otherwise
+ * sign the app out at its first refresh. They end when the server replaces or deletes them, or at
+ * {@link TokenPairAuth#logout()}, not when the process ends.
  *
  * <p>A file that cannot be read or parsed counts as "signed out": the SDK carries on without a
  * session and reports the error to {@link SessionListener#onStorageError}; the next write replaces
  * the file.
  *
- * <p>The {@linkplain #lock() lock} is an operating-system lock on a sibling file, {@code
- * <name>.lock}, held together with a lock for the threads of this process, so it excludes other
- * processes and other threads alike. Reads do not take it: the rename makes every read see a
- * complete file.
+ * <p>The {@linkplain #lock(long, TimeUnit) lock} is an operating-system lock on a sibling file,
+ * {@code <name>.lock}, held together with a lock for the threads of this process, so it excludes
+ * other processes and other threads alike. Every wait for it is bounded: the SDK waits at most its
+ * {@linkplain TokenPairAuth.Builder#refreshTimeout refresh timeout}, then fails the refresh, login
+ * or logout with an {@link IOException} that names the lock file. Reads do not take it: the rename
+ * makes every read see a complete file.
  *
  * <p>On Windows, renaming over an existing file is not atomic in Java 8's {@code java.io} API; the
  * store deletes the old file first, which leaves a moment without a file.
@@ -58,6 +69,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class FileSessionStore implements SessionStore {
   private static final int VERSION = 1;
+  private static final long DEFAULT_LOCK_TIMEOUT_SECONDS = 10;
 
   /** The per-file locks of this process, shared by every instance that uses the same file. */
   private static final ConcurrentMap<String, PathLock> LOCKS = new ConcurrentHashMap<>();
@@ -143,6 +155,12 @@ public final class FileSessionStore implements SessionStore {
     saveText("refresh_token", refreshToken);
   }
 
+  /** Returns true: this store keeps the refresh tokens of body-token protocols. */
+  @Override
+  public boolean keepsRefreshTokens() {
+    return true;
+  }
+
   private @Nullable String loadText(String field) throws IOException {
     JsonNode value = read().get(field);
     return value != null && value.isTextual() ? value.asText() : null;
@@ -174,16 +192,45 @@ public final class FileSessionStore implements SessionStore {
     try (Closeable lock = lock()) {
       ObjectNode root = readForUpdate();
       ArrayNode array = root.putArray("cookies");
-      for (Cookie cookie : cookies) {
-        if (cookie.persistent()) array.add(CookieJson.toJson(mapper, cookie));
-      }
+      for (Cookie cookie : cookies) array.add(CookieJson.toJson(mapper, cookie));
       write(root);
     }
   }
 
+  /**
+   * Takes the lock as {@link #lock(long, TimeUnit)} does, waiting at most 10 seconds, the SDK's
+   * default {@linkplain TokenPairAuth.Builder#refreshTimeout refresh timeout}. The store's own
+   * writes take it this way.
+   *
+   * @return the handle; closing it releases this hold.
+   * @throws IOException if the lock is not free within 10 seconds, with a message that names the
+   *     lock file. {@link java.io.InterruptedIOException} if the thread is interrupted while it
+   *     waits.
+   */
   @Override
   public Closeable lock() throws IOException {
-    return pathLock.acquire();
+    return lock(DEFAULT_LOCK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Takes the lock of this thread's process, then the operating-system lock on {@code <name>.lock},
+   * waiting for both together at most {@code timeout}: a process that holds the lock for longer
+   * (stopped in a debugger, or another user's) cannot stall the app. The lock file and a folder
+   * this store creates are readable and writable by their owner only, where the file system
+   * supports that, so other users cannot take the lock.
+   *
+   * @param timeout the longest wait, more than 0.
+   * @param unit the unit of {@code timeout}.
+   * @return the handle; closing it releases this hold.
+   * @throws IOException if the lock is not free in time, with a message that names the lock file,
+   *     or if the lock file cannot be created. {@link java.io.InterruptedIOException} if the thread
+   *     is interrupted while it waits.
+   */
+  @Override
+  public Closeable lock(long timeout, TimeUnit unit) throws IOException {
+    if (unit == null) throw new NullPointerException("unit == null");
+    if (timeout <= 0) throw new IllegalArgumentException("timeout <= 0");
+    return pathLock.acquire(timeout, unit);
   }
 
   /** Reads the file; a missing file is an empty session. */
@@ -228,13 +275,12 @@ public final class FileSessionStore implements SessionStore {
     root.put("version", VERSION);
     byte[] bytes = mapper.writeValueAsBytes(root);
     File folder = file.getParentFile();
-    if (folder != null && !folder.isDirectory() && !folder.mkdirs() && !folder.isDirectory()) {
-      throw new IOException("Cannot create the folder " + folder + ".");
-    }
-    try (FileOutputStream out = new FileOutputStream(tempFile)) {
-      ownerOnly(tempFile); // Before the secrets go in.
-      out.write(bytes);
-      out.getFD().sync();
+    if (folder != null) PrivateFiles.createFolders(folder);
+    tempFile.delete(); // Left by a crash; created anew, owner-only from the start.
+    try (FileChannel out = PrivateFiles.createNew(tempFile)) {
+      ByteBuffer buffer = ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining()) out.write(buffer);
+      out.force(true);
     }
     if (beforeRename != null) beforeRename.run();
     if (!tempFile.renameTo(file)) {
@@ -243,15 +289,6 @@ public final class FileSessionStore implements SessionStore {
         throw new IOException("Cannot replace the session file " + file + ".");
       }
     }
-  }
-
-  private static void ownerOnly(File file) {
-    // Results ignored: some file systems (FAT, Windows) have no such permissions.
-    file.setReadable(false, false);
-    file.setReadable(true, true);
-    file.setWritable(false, false);
-    file.setWritable(true, true);
-    file.setExecutable(false, false);
   }
 
   private static byte[] readAll(InputStream in) throws IOException {

@@ -28,6 +28,11 @@ final class InMemoryTokenStore implements TokenStore {
   }
 
   @Override
+  public boolean keepsRefreshTokens() {
+    return true;
+  }
+
+  @Override
   public String toString() {
     return "TokenStore.inMemory()";
   }

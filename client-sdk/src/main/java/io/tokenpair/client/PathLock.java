@@ -4,8 +4,10 @@ import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -13,14 +15,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * processes, taken when a thread first takes the lock and released when it last releases it. {@link
  * FileSessionStore} keeps one per lock file, shared by every instance in this process.
  *
+ * <p>Every wait is bounded: the wait for other threads and the wait for other processes share one
+ * deadline, after which {@link #acquire} fails with an {@link IOException} that names the lock
+ * file. The OS lock is polled ({@link FileChannel#tryLock()}) with a short backoff, because {@link
+ * FileChannel#lock()} cannot be given a time limit. The lock file is created owner-only, so that
+ * another user cannot open it to hold its lock.
+ *
  * <p>Thread-safe.
  */
 final class PathLock {
+  /** The longest pause between two attempts at the OS lock. */
+  private static final long MAX_PAUSE_MILLIS = 50;
+
   private final File lockFile;
   private final ReentrantLock threads = new ReentrantLock();
 
   /** Open while a thread holds {@link #threads}; guarded by it. */
-  private RandomAccessFile handle;
+  private FileChannel channel;
 
   /** Guarded by {@link #threads}. */
   private FileLock processes;
@@ -29,21 +40,26 @@ final class PathLock {
     this.lockFile = lockFile;
   }
 
-  Closeable acquire() throws IOException {
+  /**
+   * Takes the lock, waiting at most {@code timeout}; {@link Long#MAX_VALUE} nanoseconds waits
+   * without a bound.
+   */
+  Closeable acquire(long timeout, TimeUnit unit) throws IOException {
+    long timeoutNanos = unit.toNanos(timeout);
+    long start = System.nanoTime();
     try {
-      threads.lockInterruptibly();
+      if (!threads.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) throw timedOut(timeout, unit);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("Interrupted while waiting for the session file lock.");
+      throw interrupted();
     }
     if (threads.getHoldCount() == 1) {
       try {
         File folder = lockFile.getParentFile();
-        if (folder != null) folder.mkdirs();
-        handle = new RandomAccessFile(lockFile, "rw");
-        processes = handle.getChannel().lock();
+        if (folder != null) PrivateFiles.createFolders(folder);
+        channel = PrivateFiles.open(lockFile);
+        processes = lockProcesses(start, timeoutNanos, timeout, unit);
       } catch (IOException | RuntimeException e) {
-        closeHandle();
+        closeChannel();
         threads.unlock();
         throw e;
       }
@@ -60,7 +76,7 @@ final class PathLock {
             try {
               if (processes != null) processes.release();
             } finally {
-              closeHandle();
+              closeChannel();
             }
           }
         } finally {
@@ -70,15 +86,53 @@ final class PathLock {
     };
   }
 
-  private void closeHandle() {
-    processes = null;
-    if (handle != null) {
+  /** Polls for the OS lock until the deadline. Holds {@link #threads}. */
+  private FileLock lockProcesses(long start, long timeoutNanos, long timeout, TimeUnit unit)
+      throws IOException {
+    long pauseMillis = 1;
+    while (true) {
+      FileLock lock;
       try {
-        handle.close();
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null; // Another handle of this process holds it, as another process would.
+      }
+      if (lock != null) return lock;
+      long remainingNanos = timeoutNanos - (System.nanoTime() - start);
+      if (remainingNanos <= 0) throw timedOut(timeout, unit);
+      long remainingMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos));
+      try {
+        Thread.sleep(Math.min(pauseMillis, remainingMillis));
+      } catch (InterruptedException e) {
+        throw interrupted();
+      }
+      pauseMillis = Math.min(pauseMillis * 2, MAX_PAUSE_MILLIS);
+    }
+  }
+
+  private IOException timedOut(long timeout, TimeUnit unit) {
+    return new IOException(
+        "Timed out after "
+            + unit.toMillis(timeout)
+            + " ms waiting for the session lock "
+            + lockFile
+            + ".");
+  }
+
+  private static InterruptedIOException interrupted() {
+    Thread.currentThread().interrupt();
+    return new InterruptedIOException("Interrupted while waiting for the session file lock.");
+  }
+
+  private void closeChannel() {
+    processes = null;
+    if (channel != null) {
+      try {
+        channel.close();
       } catch (IOException ignored) {
         // Closing releases the OS lock in any case.
       }
-      handle = null;
+      channel = null;
     }
   }
 }

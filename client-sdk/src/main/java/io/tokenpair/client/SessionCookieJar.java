@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * An RFC 6265 cookie jar over the app's cookie store: OkHttp's {@link Cookie} does the parsing and
  * the domain, path and {@code Secure} matching; this class keeps the storage model (one cookie per
- * name, domain and path; expired cookies deleted, which is how {@code Max-Age=0} removes one) and
- * persists every change.
+ * name, domain and path; expired cookies deleted, which is how {@code Max-Age=0} removes one; a
+ * cleartext response never sets a {@code Secure} cookie nor overwrites one, RFC 6265bis section
+ * 5.7) and persists every change.
  *
  * <p>Cookies that arrive on the auth calls' own responses are {@linkplain #staging() staged} and
  * {@linkplain #commit committed} only once the SDK accepts the response, so a failed login changes
@@ -45,7 +46,7 @@ final class SessionCookieJar implements CookieJar {
    * Cookies of the app's responses not yet written to a shared store, oldest first. Guarded by
    * this.
    */
-  private List<Cookie> unsaved = new ArrayList<>();
+  private List<Cookies.Received> unsaved = new ArrayList<>();
 
   /** Whether a background write of {@link #unsaved} is queued. Guarded by this. */
   private boolean writeQueued;
@@ -62,11 +63,12 @@ final class SessionCookieJar implements CookieJar {
     if (received.isEmpty()) return;
     Events events = new Events(listener);
     boolean queue = false;
+    Cookies.Received response = new Cookies.Received(url, received);
     synchronized (this) {
-      List<Cookie> next = Cookies.merge(cookies(events), received);
+      List<Cookie> next = Cookies.merge(cookies(events), response);
       if (stores.isShared()) {
         cookies = live(next);
-        unsaved.addAll(received);
+        unsaved.add(response);
         queue = !writeQueued;
         writeQueued = true;
       } else {
@@ -136,7 +138,7 @@ final class SessionCookieJar implements CookieJar {
    * @throws IOException if the store cannot save them; they are kept in memory regardless.
    */
   void commit(Staging staging, Events events) throws IOException {
-    List<Cookie> received = staging.received();
+    List<Cookies.Received> received = staging.received();
     if (received.isEmpty()) return;
     synchronized (this) {
       if (stores.isShared()) cookies = null; // Merge into what other processes wrote.
@@ -264,8 +266,8 @@ final class SessionCookieJar implements CookieJar {
       this.fixed = fixed;
     }
 
-    /** Guarded by this. */
-    private final List<Cookie> received = new ArrayList<>();
+    /** The responses' cookies, oldest first. Guarded by this. */
+    private final List<Cookies.Received> received = new ArrayList<>();
 
     @Override
     public List<Cookie> loadForRequest(HttpUrl url) {
@@ -273,7 +275,7 @@ final class SessionCookieJar implements CookieJar {
           fixed != null
               ? Cookies.matching(fixed, url, clock.currentTimeMillis())
               : SessionCookieJar.this.loadForRequest(url);
-      List<Cookie> mine;
+      List<Cookies.Received> mine;
       synchronized (this) {
         if (received.isEmpty()) return base;
         mine = new ArrayList<>(received);
@@ -284,10 +286,10 @@ final class SessionCookieJar implements CookieJar {
 
     @Override
     public synchronized void saveFromResponse(HttpUrl url, List<Cookie> cookies) {
-      received.addAll(cookies);
+      received.add(new Cookies.Received(url, cookies));
     }
 
-    synchronized List<Cookie> received() {
+    synchronized List<Cookies.Received> received() {
       return new ArrayList<>(received);
     }
   }

@@ -3,6 +3,7 @@ package io.tokenpair.client;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Cookie;
 import org.jspecify.annotations.Nullable;
 
@@ -24,10 +25,18 @@ final class Stores {
   /** The store that processes share, or null when the session is this process's alone. */
   private final @Nullable SessionStore shared;
 
-  Stores(TokenStore tokens, CookieStore cookies, @Nullable SessionStore shared) {
+  /** The longest wait for the shared store's lock: the refresh timeout. */
+  private final long lockTimeoutMillis;
+
+  Stores(
+      TokenStore tokens,
+      CookieStore cookies,
+      @Nullable SessionStore shared,
+      long lockTimeoutMillis) {
     this.tokens = tokens;
     this.cookies = cookies;
     this.shared = shared;
+    this.lockTimeoutMillis = lockTimeoutMillis;
   }
 
   boolean isShared() {
@@ -35,14 +44,14 @@ final class Stores {
   }
 
   /**
-   * Takes the cross-process lock of a shared store; a no-op handle otherwise. Closing the handle is
-   * guarded too.
+   * Takes the cross-process lock of a shared store, waiting at most the refresh timeout; a no-op
+   * handle otherwise. Closing the handle is guarded too.
    */
   Closeable lock() throws IOException {
     if (shared == null) return NO_LOCK;
     Closeable handle;
     try {
-      handle = shared.lock();
+      handle = shared.lock(lockTimeoutMillis, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       throw failure("lock the session store", e);
     }
@@ -99,19 +108,11 @@ final class Stores {
   }
 
   /**
-   * Returns true if the token store keeps refresh tokens itself rather than inheriting {@link
-   * TokenStore#saveRefreshToken}'s refusal.
+   * Returns true if the token store says it keeps refresh tokens ({@link
+   * TokenStore#keepsRefreshTokens}).
    */
   boolean keepsRefreshTokens() {
-    try {
-      return !tokens
-          .getClass()
-          .getMethod("saveRefreshToken", String.class)
-          .getDeclaringClass()
-          .isInterface();
-    } catch (NoSuchMethodException e) {
-      throw new AssertionError(e);
-    }
+    return tokens.keepsRefreshTokens();
   }
 
   List<Cookie> loadCookies() throws IOException {

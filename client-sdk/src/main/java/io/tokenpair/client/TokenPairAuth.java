@@ -2,6 +2,8 @@ package io.tokenpair.client;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import java.io.IOException;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
@@ -362,11 +364,15 @@ public final class TokenPairAuth {
     private RefreshProtocol refreshProtocol = RefreshProtocol.cookie();
     private Clock clock = Clock.SYSTEM;
 
+    /** The hosts {@link #allowCleartext} named, canonical. */
+    private final Set<String> cleartextHosts = new LinkedHashSet<>();
+
     Builder() {}
 
     /**
      * The API's base URL, ending in {@code /}. The bearer is sent only to its scheme, host and
-     * port; the auth paths resolve against it.
+     * port; the auth paths resolve against it. It must be {@code https} unless its host is loopback
+     * or {@linkplain #allowCleartext allowed}.
      *
      * @param baseUrl the base URL.
      * @return this builder.
@@ -492,8 +498,8 @@ public final class TokenPairAuth {
     }
 
     /**
-     * The time limit of each refresh, login and logout call, and of each wait for a refresh.
-     * Default 10 s.
+     * The time limit of each refresh, login and logout call, of each wait for a refresh, and of
+     * each wait for a {@linkplain #sessionStore shared store}'s lock. Default 10 s.
      *
      * @param duration the duration, 0 or more.
      * @param unit the unit of {@code duration}.
@@ -571,9 +577,10 @@ public final class TokenPairAuth {
      * How refreshes are made and their answers read. Default: {@link RefreshProtocol#cookie()}, the
      * refresh cookie posted to {@link #refreshPath}. With {@link RefreshProtocol#oauth2}, or a
      * protocol of your own, the refresh token comes in the answers' bodies and is kept in the
-     * {@link #tokenStore}, which must then implement {@link TokenStore#saveRefreshToken}; {@link
-     * #refreshPath}, {@link #accessTokenPointer} and {@link #loginTokenPointer} apply to the cookie
-     * protocol only, and {@link TokenPairAuth#logout()} ends the session without a network call.
+     * {@link #tokenStore}, which must then keep them ({@link TokenStore#keepsRefreshTokens});
+     * {@link #refreshPath}, {@link #accessTokenPointer} and {@link #loginTokenPointer} apply to the
+     * cookie protocol only, and {@link TokenPairAuth#logout()} ends the session without a network
+     * call.
      *
      * @param protocol the protocol.
      * @return this builder.
@@ -596,6 +603,29 @@ public final class TokenPairAuth {
       return this;
     }
 
+    /**
+     * Allows cleartext {@code http} to {@code host}, for development only. {@link #build()} refuses
+     * an {@code http} {@linkplain #baseUrl base URL} or refresh endpoint ({@link
+     * RefreshProtocol#endpoint()}, such as the token endpoint of {@link RefreshProtocol#oauth2}) on
+     * any other host than loopback ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}) and the
+     * hosts named here, because the access token, the refresh credential and a client secret would
+     * travel unencrypted (RFC 6749 sections 3.2 and 10.3). For example the Android emulator reaches
+     * the computer it runs on at {@code 10.0.2.2}. Do not call it in release builds.
+     *
+     * @param host a host name or IP address, such as {@code 10.0.2.2}; no scheme, no port.
+     * @return this builder.
+     * @throws IllegalArgumentException if {@code host} is not a host name or IP address.
+     */
+    public Builder allowCleartext(String host) {
+      if (host == null) throw new NullPointerException("host == null");
+      try {
+        cleartextHosts.add(new HttpUrl.Builder().scheme("http").host(host).build().host());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("allowCleartext: not a host name or address: " + host);
+      }
+      return this;
+    }
+
     Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -604,11 +634,14 @@ public final class TokenPairAuth {
     /**
      * Returns a new {@link TokenPairAuth}.
      *
-     * @throws IllegalStateException if no base URL was set.
+     * @throws IllegalStateException if no base URL was set, or if the base URL or the refresh
+     *     endpoint is cleartext {@code http} to a host that is neither loopback nor {@linkplain
+     *     #allowCleartext allowed}.
      * @return the new session.
      */
     public TokenPairAuth build() {
       if (baseUrl == null) throw new IllegalStateException("Base URL required.");
+      requireEncrypted(baseUrl, "baseUrl");
       HttpUrl refreshUrl = resolve(refreshPath, "refreshPath");
       HttpUrl logoutUrl = resolve(logoutPath, "logoutPath");
       boolean bodyTokens = !(refreshProtocol instanceof CookieProtocol);
@@ -619,16 +652,20 @@ public final class TokenPairAuth {
                   refreshUrl,
                   accessTokenPointer,
                   loginTokenPointer != null ? loginTokenPointer : accessTokenPointer);
+      HttpUrl endpoint = protocol.endpoint();
+      if (endpoint == null) throw new IllegalStateException("RefreshProtocol.endpoint() is null.");
+      requireEncrypted(endpoint, "The refresh endpoint");
       Stores stores =
           new Stores(
               tokenStore != null ? tokenStore : TokenStore.inMemory(),
               cookieStore != null ? cookieStore : CookieStore.inMemory(),
-              sessionStore);
+              sessionStore,
+              refreshTimeoutMillis);
       if (bodyTokens && !stores.keepsRefreshTokens()) {
         throw new IllegalStateException(
             "The token store does not keep refresh tokens: implement"
-                + " TokenStore.saveRefreshToken and loadRefreshToken, or use TokenStore.inMemory()"
-                + " or FileSessionStore.");
+                + " TokenStore.loadRefreshToken and saveRefreshToken and return true from"
+                + " keepsRefreshTokens(), or use TokenStore.inMemory() or FileSessionStore.");
       }
       AuthCalls calls = new AuthCalls(protocol, logoutUrl, refreshTimeoutMillis, clock);
       Session session =
@@ -647,6 +684,29 @@ public final class TokenPairAuth {
           new AuthPolicy(
               baseUrl, logoutUrl, expiredStatusCodes, refreshAheadMillis, session, clock);
       return new TokenPairAuth(baseUrl, bodyTokens, session, policy);
+    }
+
+    /**
+     * The one rule for cleartext: {@code url} is https, on a loopback host, or on a host the app
+     * {@linkplain #allowCleartext allowed}.
+     */
+    private void requireEncrypted(HttpUrl url, String name) {
+      String host = url.host();
+      if (url.isHttps() || isLoopback(host) || cleartextHosts.contains(host)) return;
+      throw new IllegalStateException(
+          name
+              + " uses cleartext http to "
+              + host
+              + ". Use https, or allowCleartext(\""
+              + host
+              + "\") for development only (such as the Android emulator's host 10.0.2.2).");
+    }
+
+    /** {@code localhost}, {@code 127.0.0.0/8} or {@code ::1}, as written: nothing is resolved. */
+    private static boolean isLoopback(String host) {
+      return host.equals("localhost")
+          || host.equals("::1")
+          || host.matches("127(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
     }
 
     private HttpUrl resolve(String path, String name) {

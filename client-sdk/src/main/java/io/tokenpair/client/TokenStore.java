@@ -53,8 +53,8 @@ public interface TokenStore {
    * Replaces the stored refresh token. The SDK calls it, before it releases a new access token,
    * whenever a body-token protocol rotates the refresh token, and with null when the session ends.
    * The default throws {@link UnsupportedOperationException}; {@link TokenPairAuth.Builder#build()}
-   * refuses a store that keeps the default with such a protocol, so that a rotated refresh token is
-   * never kept in memory alone.
+   * refuses, with such a protocol, a store whose {@link #keepsRefreshTokens()} is false, so that a
+   * rotated refresh token is never kept in memory alone.
    *
    * @param refreshToken the new refresh token, or null to clear it.
    * @throws IOException if the token could not be stored.
@@ -62,6 +62,21 @@ public interface TokenStore {
   default void saveRefreshToken(@Nullable String refreshToken) throws IOException {
     throw new UnsupportedOperationException(
         getClass().getName() + " does not keep refresh tokens.");
+  }
+
+  /**
+   * Returns true if this store keeps refresh tokens: it implements {@link #loadRefreshToken} and
+   * {@link #saveRefreshToken} so that a saved token is loaded back. {@link
+   * TokenPairAuth.Builder#build()} refuses a store that returns false with a protocol whose refresh
+   * token comes in the answers' bodies, such as {@link RefreshProtocol#oauth2}. The default returns
+   * false; {@link #inMemory()} and {@link FileSessionStore} return true. A store of your own that
+   * overrides both methods must override this one too: the SDK asks the store, never looks for its
+   * methods by name (which a shrinker such as R8 renames).
+   *
+   * @return whether refresh tokens are kept; the same answer every time.
+   */
+  default boolean keepsRefreshTokens() {
+    return false;
   }
 
   /**

@@ -34,10 +34,11 @@
  * <p>Taken only in this order, never the reverse:
  *
  * <ol>
- *   <li>the shared store's cross-process lock ({@link io.tokenpair.client.SessionStore#lock()}),
- *       only with {@code sessionStore}: guards the refresh credential across processes; held across
- *       the refresh call (so that processes refresh one at a time), never across login or logout
- *       calls, never on OkHttp's threads;
+ *   <li>the shared store's cross-process lock ({@link io.tokenpair.client.SessionStore#lock(long,
+ *       java.util.concurrent.TimeUnit)}), only with {@code sessionStore}: guards the refresh
+ *       credential across processes; held across the refresh call (so that processes refresh one at
+ *       a time), never across login or logout calls, never on OkHttp's threads; waited for at most
+ *       the refresh timeout;
  *   <li>{@code Session}'s monitor: guards the epochs and writes of the current token; held across
  *       the stores' local reads and writes only;
  *   <li>{@code SessionCookieJar}'s monitor: guards the working set of cookies;

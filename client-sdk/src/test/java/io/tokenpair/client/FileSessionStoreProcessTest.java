@@ -1,6 +1,7 @@
 package io.tokenpair.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tokenpair.mockwebserver.TokenServerDispatcher;
 import java.io.BufferedReader;
@@ -156,6 +157,44 @@ final class FileSessionStoreProcessTest {
     assertThat(nextStart("/api/b")).isEqualTo(200);
     assertThat(tokens.reuseDetectedCount()).isEqualTo(0);
     assertThat(FileSessionStore.of(file()).loadCookies().get(0).value()).isNotEqualTo(before);
+  }
+
+  @Test
+  @Timeout(30)
+  void lockHeldByAnotherProcessFailsRefreshLogoutAndLoginAtTheRefreshTimeout() throws Exception {
+    tokens = TokenServerDispatcher.create();
+    server.setDispatcher(tokens);
+    BlockingQueue<RefreshEvent> refreshes = new LinkedBlockingQueue<>();
+    TokenPairAuth auth =
+        TokenPairAuth.builder()
+            .baseUrl(server.url("/"))
+            .sessionStore(FileSessionStore.of(file()))
+            .refreshTimeout(300, TimeUnit.MILLISECONDS)
+            .listener(
+                new SessionListener() {
+                  @Override
+                  public void onRefreshEvent(RefreshEvent event) {
+                    refreshes.add(event);
+                  }
+                })
+            .build();
+    auth.login(DemoLogin.request(server));
+    Child holder = start("/", "hold-lock");
+    assertThat(holder.awaitLine("LOCKED")).isEqualTo("LOCKED");
+
+    String timedOut = "Timed out after 300 ms waiting for the session lock " + file() + ".lock.";
+    assertThatThrownBy(auth::forceRefresh).isInstanceOf(IOException.class);
+    // The refresh itself failed at the lock (the caller may have stopped waiting a moment before).
+    assertThat(refreshes.poll(10, TimeUnit.SECONDS).failure()).hasMessage(timedOut);
+    assertThatThrownBy(auth::logout).isInstanceOf(IOException.class).hasMessage(timedOut);
+    assertThatThrownBy(() -> auth.login(DemoLogin.request(server)))
+        .isInstanceOf(IOException.class)
+        .hasMessage(timedOut);
+    assertThat(tokens.refreshCount()).isEqualTo(0);
+
+    holder.process.destroyForcibly().waitFor(); // The lock dies with its process.
+    assertThat(auth.forceRefresh()).isNotNull();
+    assertThat(tokens.refreshCount()).isEqualTo(1);
   }
 
   /** A child JVM and the lines it prints. */

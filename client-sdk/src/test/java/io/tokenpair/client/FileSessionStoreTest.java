@@ -2,19 +2,29 @@ package io.tokenpair.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.Cookie;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.Test;
@@ -43,20 +53,23 @@ final class FileSessionStoreTest {
   }
 
   @Test
-  void tokenAndPersistentCookiesSurviveANewInstance() throws IOException {
+  void tokenAndCookiesSurviveANewInstance() throws IOException {
     FileSessionStore store = FileSessionStore.of(file());
     Cookie rt = cookie("rt=r1; Path=/auth; HttpOnly; Secure; SameSite=Strict; Max-Age=600");
     Cookie domain = cookie("pref=p; Domain=example.com; Path=/; Max-Age=600");
-    store.saveCookies(Arrays.asList(rt, domain, cookie("session=s; Path=/")));
+    Cookie session = cookie("session=s; Path=/");
+    store.saveCookies(Arrays.asList(rt, domain, session));
     store.saveAccessToken("access-1");
 
     FileSessionStore reopened = FileSessionStore.of(file());
     assertThat(reopened.loadAccessToken()).isEqualTo("access-1");
     List<Cookie> cookies = reopened.loadCookies();
-    assertThat(cookies).containsExactly(rt, domain); // The session cookie ended with the "process".
+    assertThat(cookies).containsExactly(rt, domain, session);
     assertThat(cookies.get(0).sameSite()).isEqualTo("Strict");
     assertThat(cookies.get(0).hostOnly()).isTrue();
     assertThat(cookies.get(1).hostOnly()).isFalse();
+    assertThat(cookies.get(0).persistent()).isTrue();
+    assertThat(cookies.get(2).persistent()).isFalse(); // Still a session cookie when sent.
   }
 
   @Test
@@ -152,10 +165,91 @@ final class FileSessionStoreTest {
               });
       other.start();
       otherWaiting.await();
-      while (other.getState() != Thread.State.WAITING) Thread.yield();
+      // Parked in the bounded wait for the lock (it fails the test if the wait ends first).
+      while (other.getState() != Thread.State.TIMED_WAITING && other.isAlive()) Thread.yield();
+      assertThat(other.isAlive()).isTrue();
       assertThat(otherHolds).isFalse();
     }
     other.join();
     assertThat(otherHolds).isTrue();
+  }
+
+  private File lockFile() {
+    return new File(folder, "app/session.json.lock");
+  }
+
+  private static Set<PosixFilePermission> permissions(File file) throws IOException {
+    return Files.getPosixFilePermissions(file.toPath());
+  }
+
+  @Test
+  void lockFileTempFileAndFolderAreOwnerOnly() throws IOException {
+    assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    File tempFile = new File(folder, "app/session.json.tmp");
+    AtomicReference<Set<PosixFilePermission>> tempPermissions = new AtomicReference<>();
+    FileSessionStore store =
+        new FileSessionStore(
+            file(),
+            true,
+            () -> {
+              try {
+                tempPermissions.set(permissions(tempFile));
+              } catch (IOException e) {
+                throw new AssertionError(e);
+              }
+            });
+    store.saveAccessToken("access-1");
+
+    assertThat(tempPermissions.get()).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(permissions(file())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(permissions(lockFile())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(permissions(file().getParentFile()))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+  }
+
+  @Test
+  void lockWaitEndsAtItsTimeoutWhileAnotherHandleHoldsTheFileLock() throws Exception {
+    FileSessionStore store = FileSessionStore.of(file());
+    lockFile().getParentFile().mkdirs();
+    try (FileChannel other =
+            FileChannel.open(
+                lockFile().toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = other.lock()) {
+      assertThatThrownBy(() -> store.lock(50, TimeUnit.MILLISECONDS))
+          .isInstanceOf(IOException.class)
+          .isNotInstanceOf(InterruptedIOException.class)
+          .hasMessage("Timed out after 50 ms waiting for the session lock " + lockFile() + ".");
+    }
+    try (Closeable lock = store.lock(10, TimeUnit.SECONDS)) {
+      store.saveAccessToken("after"); // Released with the other handle.
+    }
+    assertThat(store.loadAccessToken()).isEqualTo("after");
+  }
+
+  @Test
+  void lockWaitEndsAtItsTimeoutWhileAnotherThreadHoldsTheLock() throws Exception {
+    FileSessionStore store = FileSessionStore.of(file());
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread holder =
+        new Thread(
+            () -> {
+              try (Closeable lock = store.lock()) {
+                held.countDown();
+                release.await();
+              } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+              }
+            });
+    holder.start();
+    try {
+      held.await();
+      assertThatThrownBy(() -> FileSessionStore.of(file()).lock(50, TimeUnit.MILLISECONDS))
+          .isInstanceOf(IOException.class)
+          .hasMessage("Timed out after 50 ms waiting for the session lock " + lockFile() + ".");
+    } finally {
+      release.countDown();
+      holder.join();
+    }
   }
 }

@@ -32,6 +32,11 @@ final class NewOwnerStoreFailureTest {
     volatile boolean fail;
 
     @Override
+    public boolean keepsRefreshTokens() {
+      return true;
+    }
+
+    @Override
     public String loadAccessToken() throws IOException {
       return delegate.loadAccessToken();
     }

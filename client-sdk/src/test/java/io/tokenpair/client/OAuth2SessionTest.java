@@ -183,6 +183,11 @@ final class OAuth2SessionTest {
           public void saveRefreshToken(String refreshToken) {
             saves.add("refresh " + refreshToken);
           }
+
+          @Override
+          public boolean keepsRefreshTokens() {
+            return true;
+          }
         };
     TokenPairAuth auth = builder().tokenStore(recording).build();
     OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
@@ -574,6 +579,65 @@ final class OAuth2SessionTest {
     assertThatThrownBy(() -> builder().tokenStore(old).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith("The token store does not keep refresh tokens");
+  }
+
+  /** A store that keeps refresh tokens in a field and says so only if told to. */
+  private static TokenStore refreshTokenStore(boolean saysSo) {
+    return new TokenStore() {
+      private volatile String access;
+      private volatile String refresh;
+
+      @Override
+      public String loadAccessToken() {
+        return access;
+      }
+
+      @Override
+      public void saveAccessToken(String accessToken) {
+        access = accessToken;
+      }
+
+      @Override
+      public String loadRefreshToken() {
+        return refresh;
+      }
+
+      @Override
+      public void saveRefreshToken(String refreshToken) {
+        refresh = refreshToken;
+      }
+
+      @Override
+      public boolean keepsRefreshTokens() {
+        return saysSo;
+      }
+    };
+  }
+
+  @Test
+  void storeThatSaysItKeepsRefreshTokensIsAccepted() throws IOException {
+    TokenStore store = refreshTokenStore(true);
+    TokenPairAuth auth = builder().tokenStore(store).build();
+    auth.signIn("at-1", "rt-1");
+    assertThat(store.loadRefreshToken()).isEqualTo("rt-1");
+  }
+
+  @Test
+  void storeThatOverridesTheMethodsWithoutSayingSoIsRefused() {
+    assertThatThrownBy(() -> builder().tokenStore(refreshTokenStore(false)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "The token store does not keep refresh tokens: implement"
+                + " TokenStore.loadRefreshToken and saveRefreshToken and return true from"
+                + " keepsRefreshTokens(), or use TokenStore.inMemory() or FileSessionStore.");
+  }
+
+  @Test
+  void theSdksOwnStoresKeepRefreshTokens() {
+    assertThat(TokenStore.inMemory().keepsRefreshTokens()).isTrue();
+    assertThat(FileSessionStore.of(new File(folder, "s.json")).keepsRefreshTokens()).isTrue();
+    assertThat(FileSessionStore.cookiesOnly(new File(folder, "c.json")).keepsRefreshTokens())
+        .isTrue();
   }
 
   @Test

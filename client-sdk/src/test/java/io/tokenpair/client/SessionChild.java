@@ -2,6 +2,8 @@ package io.tokenpair.client;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileLock;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import okhttp3.Cookie;
@@ -13,10 +15,12 @@ import okhttp3.Response;
  * A second app process for {@link FileSessionStoreProcessTest}: makes one call through {@link
  * TokenPairAuth} on a shared {@link FileSessionStore} and prints {@code STATUS <code>}.
  *
- * <p>Arguments: {@code baseUrl storeFile path [shared|unlocked|stall-write]}. {@code unlocked} uses
- * the file without its lock (as two plain stores), to show what the lock prevents; {@code
- * stall-write} prints {@code RENAMING} and blocks forever just before the store renames its
- * temporary file, so that the parent can kill it there.
+ * <p>Arguments: {@code baseUrl storeFile path [shared|unlocked|stall-write|hold-lock]}. {@code
+ * unlocked} uses the file without its lock (as two plain stores), to show what the lock prevents;
+ * {@code stall-write} prints {@code RENAMING} and blocks forever just before the store renames its
+ * temporary file, so that the parent can kill it there; {@code hold-lock} makes no call: it takes
+ * the operating-system lock on the store's lock file, prints {@code LOCKED} and holds it until the
+ * parent closes its input or kills it.
  */
 public final class SessionChild {
   private SessionChild() {}
@@ -26,6 +30,10 @@ public final class SessionChild {
     File file = new File(args[1]);
     String path = args[2];
     String mode = args.length > 3 ? args[3] : "shared";
+    if (mode.equals("hold-lock")) {
+      holdLock(new File(file.getPath() + ".lock"));
+      System.exit(0);
+    }
 
     TokenPairAuth.Builder builder =
         TokenPairAuth.builder()
@@ -65,6 +73,18 @@ public final class SessionChild {
     }
     System.out.flush();
     System.exit(0);
+  }
+
+  /** Holds {@code lockFile}'s operating-system lock, as a wedged or hostile process would. */
+  private static void holdLock(File lockFile) throws IOException {
+    try (RandomAccessFile handle = new RandomAccessFile(lockFile, "rw");
+        FileLock lock = handle.getChannel().lock()) {
+      System.out.println("LOCKED");
+      System.out.flush();
+      while (System.in.read() != -1) {
+        // Until the parent ends.
+      }
+    }
   }
 
   /** The file's token without its lock: a plain {@link TokenStore}. */

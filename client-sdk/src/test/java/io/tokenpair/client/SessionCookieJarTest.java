@@ -21,7 +21,7 @@ final class SessionCookieJarTest {
   private final RecordingListener listener = new RecordingListener();
   private final SessionCookieJar jar =
       new SessionCookieJar(
-          new Stores(TokenStore.inMemory(), store, null), clock, listener, Runnable::run);
+          new Stores(TokenStore.inMemory(), store, null, 10_000), clock, listener, Runnable::run);
 
   private void receive(HttpUrl url, String... setCookies) {
     List<Cookie> cookies = new ArrayList<>();
@@ -147,6 +147,62 @@ final class SessionCookieJarTest {
     receive(AUTH, "rt=r1; Path=/auth", "other=o; Path=/auth");
     jar.remove("rt", AUTH, new Events(listener));
     assertThat(sentTo(AUTH)).containsExactly("other=o");
+  }
+
+  private static final HttpUrl CLEARTEXT_AUTH = HttpUrl.get("http://api.example.com/auth/refresh");
+
+  @Test
+  void cleartextAnswerCannotReplaceASecureCookie() {
+    receive(AUTH, "rt=r1; Path=/auth; Secure; Max-Age=60");
+    receive(CLEARTEXT_AUTH, "rt=attacker; Path=/auth; Max-Age=60");
+    assertThat(sentTo(AUTH)).containsExactly("rt=r1");
+  }
+
+  @Test
+  void cleartextAnswerCannotDeleteASecureCookie() {
+    receive(AUTH, "rt=r1; Path=/auth; Secure; Max-Age=60");
+    receive(CLEARTEXT_AUTH, "rt=; Path=/auth; Max-Age=0");
+    assertThat(sentTo(AUTH)).containsExactly("rt=r1");
+  }
+
+  @Test
+  void cleartextAnswerCannotShadowASecureCookieFromADeeperPathOrAWiderDomain() {
+    receive(AUTH, "rt=r1; Path=/auth; Secure; Max-Age=60");
+    receive(CLEARTEXT_AUTH, "rt=deeper; Path=/auth/refresh; Max-Age=60");
+    receive(CLEARTEXT_AUTH, "rt=wider; Domain=example.com; Path=/auth; Max-Age=60");
+    assertThat(sentTo(AUTH)).containsExactly("rt=r1");
+  }
+
+  @Test
+  void cleartextAnswerCannotSetASecureCookie() {
+    receive(CLEARTEXT_AUTH, "rt=attacker; Path=/auth; Secure; Max-Age=60");
+    assertThat(sentTo(AUTH)).isEmpty();
+  }
+
+  @Test
+  void cleartextAnswerStillSetsOtherCookies() {
+    receive(AUTH, "rt=r1; Path=/auth; Secure; Max-Age=60");
+    receive(CLEARTEXT_AUTH, "rt=plain; Path=/; Max-Age=60", "pref=p; Path=/auth; Max-Age=60");
+    assertThat(sentTo(AUTH)).containsExactly("rt=r1", "pref=p", "rt=plain");
+  }
+
+  @Test
+  void secureAnswerReplacesASecureCookie() {
+    receive(AUTH, "rt=r1; Path=/auth; Secure; Max-Age=60");
+    receive(AUTH, "rt=r2; Path=/auth; Max-Age=60");
+    assertThat(sentTo(AUTH)).containsExactly("rt=r2");
+  }
+
+  @Test
+  void stagedCleartextAnswerCannotReplaceASecureCookie() throws IOException {
+    receive(AUTH, "rt=r1; Path=/auth; Secure; Max-Age=60");
+    SessionCookieJar.Staging staging = jar.staging(null);
+    staging.saveFromResponse(
+        CLEARTEXT_AUTH,
+        Collections.singletonList(Cookie.parse(CLEARTEXT_AUTH, "rt=attacker; Path=/auth")));
+    assertThat(staging.loadForRequest(AUTH)).extracting(Cookie::value).containsExactly("r1");
+    jar.commit(staging, new Events(listener));
+    assertThat(sentTo(AUTH)).containsExactly("rt=r1");
   }
 
   static final class RecordingStore implements CookieStore {

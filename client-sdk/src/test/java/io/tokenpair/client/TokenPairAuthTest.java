@@ -761,6 +761,76 @@ final class TokenPairAuthTest {
   }
 
   @Test
+  void builderRefusesACleartextBaseUrlOnAnotherHost() {
+    assertThatThrownBy(() -> TokenPairAuth.builder().baseUrl("http://api.example.com/").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "baseUrl uses cleartext http to api.example.com. Use https, or"
+                + " allowCleartext(\"api.example.com\") for development only (such as the"
+                + " Android emulator's host 10.0.2.2).");
+  }
+
+  @Test
+  void builderRefusesACleartextTokenEndpointOnAnotherHost() {
+    RefreshProtocol oauth2 =
+        RefreshProtocol.oauth2(okhttp3.HttpUrl.get("http://sso.example.com/token"), "app");
+    assertThatThrownBy(
+            () ->
+                TokenPairAuth.builder()
+                    .baseUrl("https://api.example.com/")
+                    .refreshProtocol(oauth2)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "The refresh endpoint uses cleartext http to sso.example.com. Use https, or"
+                + " allowCleartext(\"sso.example.com\") for development only (such as the"
+                + " Android emulator's host 10.0.2.2).");
+  }
+
+  @Test
+  void builderRefusesACustomProtocolWithACleartextEndpoint() {
+    RefreshProtocol custom =
+        new OAuth2SessionTest.JsonBodyProtocol(okhttp3.HttpUrl.get("http://10.0.2.2:8080/refresh"));
+    assertThatThrownBy(
+            () ->
+                TokenPairAuth.builder()
+                    .baseUrl("https://api.example.com/")
+                    .refreshProtocol(custom)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("The refresh endpoint uses cleartext http to 10.0.2.2.");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "http://localhost:8080/",
+        "http://127.0.0.1/",
+        "http://127.45.6.7:9000/",
+        "http://[::1]:8080/"
+      })
+  void builderAllowsCleartextToLoopback(String baseUrl) {
+    TokenPairAuth.builder()
+        .baseUrl(baseUrl)
+        .refreshProtocol(RefreshProtocol.oauth2(okhttp3.HttpUrl.get(baseUrl + "token"), "app"))
+        .build();
+  }
+
+  @Test
+  void builderAllowsCleartextToAHostOptedInForDevelopment() {
+    TokenPairAuth.builder().baseUrl("http://10.0.2.2:8080/").allowCleartext("10.0.2.2").build();
+    TokenPairAuth.builder()
+        .baseUrl("https://api.example.com/")
+        .refreshProtocol(
+            RefreshProtocol.oauth2(okhttp3.HttpUrl.get("http://SSO.test:8080/token"), "app"))
+        .allowCleartext("sso.TEST")
+        .build();
+    assertThatThrownBy(() -> TokenPairAuth.builder().allowCleartext("not a host"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("allowCleartext: not a host name or address: not a host");
+  }
+
+  @Test
   void installingTwiceOnOneBuilderFails() {
     OkHttpClient.Builder builder = auth.install(new OkHttpClient.Builder());
     assertThatThrownBy(() -> auth.install(builder))

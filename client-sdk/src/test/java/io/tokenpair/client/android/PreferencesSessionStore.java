@@ -16,7 +16,9 @@ import okhttp3.HttpUrl;
  * no Android SDK; in an app, delete {@code Preferences} and use {@code SharedPreferences}.
  *
  * <p>Cookies are kept in their {@code Set-Cookie} form ({@link Cookie#toString()}), one per line
- * with the domain they belong to, and parsed back with {@link Cookie#parse}. Writes use {@code
+ * with the domain they belong to, and parsed back with {@link Cookie#parse}. Session cookies (no
+ * expiry) are kept too, and come back as session cookies: a refresh cookie set without {@code
+ * Max-Age} then survives the process, which Android ends whenever it likes. Writes use {@code
  * commit()}, not {@code apply()}: the SDK releases a refreshed access token only after the rotated
  * refresh cookie is durable.
  */
@@ -52,6 +54,12 @@ final class PreferencesSessionStore implements TokenStore, CookieStore {
     put(REFRESH_TOKEN, refreshToken);
   }
 
+  /** Says so: the SDK asks, rather than looking for the two methods above by name. */
+  @Override
+  public boolean keepsRefreshTokens() {
+    return true;
+  }
+
   /** Writes {@code value} (null removes it), synchronously. */
   private void put(String key, String value) throws IOException {
     Preferences.Editor editor = preferences.edit();
@@ -82,7 +90,6 @@ final class PreferencesSessionStore implements TokenStore, CookieStore {
   public void saveCookies(List<Cookie> cookies) throws IOException {
     StringBuilder lines = new StringBuilder();
     for (Cookie cookie : cookies) {
-      if (!cookie.persistent()) continue; // Session cookies end with the process.
       if (lines.length() > 0) lines.append('\n');
       lines.append(cookie.domain()).append('\t').append(cookie);
     }

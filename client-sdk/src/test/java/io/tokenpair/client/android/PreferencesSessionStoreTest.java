@@ -34,10 +34,17 @@ final class PreferencesSessionStoreTest {
 
     assertThat(new PreferencesSessionStore(preferences).loadCookies())
         .extracting(
-            Cookie::name, Cookie::domain, Cookie::hostOnly, Cookie::secure, Cookie::httpOnly)
+            Cookie::name,
+            Cookie::domain,
+            Cookie::hostOnly,
+            Cookie::secure,
+            Cookie::httpOnly,
+            Cookie::persistent)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("rt", "api.example.com", true, true, true),
-            org.assertj.core.groups.Tuple.tuple("pref", "example.com", false, false, false));
+            org.assertj.core.groups.Tuple.tuple("rt", "api.example.com", true, true, true, true),
+            org.assertj.core.groups.Tuple.tuple("pref", "example.com", false, false, false, true),
+            org.assertj.core.groups.Tuple.tuple(
+                "session", "api.example.com", true, false, false, false));
   }
 
   @Test
