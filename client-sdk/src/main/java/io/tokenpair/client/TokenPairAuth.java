@@ -145,8 +145,9 @@ public final class TokenPairAuth {
    * its refresh token expires. Blocks: never call it on Android's main thread; use {@link
    * #logoutAsync()} there.
    *
-   * @throws IOException if the stores could not be cleared; the session is cleared in memory
-   *     regardless.
+   * @throws IOException if the stores could not be cleared (the session is cleared in memory
+   *     regardless), or a {@linkplain Builder#sessionStore shared store}'s lock could not be taken
+   *     within the refresh timeout (nothing has changed then: call it again).
    */
   public void logout() throws IOException {
     Session.Ended ended = session.end();
