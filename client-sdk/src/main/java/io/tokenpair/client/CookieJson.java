@@ -1,10 +1,9 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import okhttp3.Cookie;
 
 /**
@@ -15,8 +14,8 @@ import okhttp3.Cookie;
 final class CookieJson {
   private CookieJson() {}
 
-  static ObjectNode toJson(ObjectMapper mapper, Cookie cookie) {
-    ObjectNode node = mapper.createObjectNode();
+  static Map<String, Object> toJson(Cookie cookie) {
+    Map<String, Object> node = new LinkedHashMap<>();
     node.put("name", cookie.name());
     node.put("value", cookie.value());
     if (cookie.persistent()) {
@@ -33,28 +32,40 @@ final class CookieJson {
     return node;
   }
 
-  static Cookie toCookie(JsonNode node, File file) throws IOException {
+  static Cookie toCookie(Object node, File file) throws IOException {
     try {
       Cookie.Builder builder =
           new Cookie.Builder()
-              .name(node.path("name").asText())
-              .value(node.path("value").asText())
-              .path(node.path("path").asText("/"));
-      if (node.path("persistent").asBoolean(true)) {
-        builder.expiresAt(node.path("expires_at").asLong());
+              .name(text(node, "name", ""))
+              .value(text(node, "value", ""))
+              .path(text(node, "path", "/"));
+      if (flag(node, "persistent", true)) {
+        Number expiresAt = Json.number(Json.get(node, "expires_at"));
+        builder.expiresAt(expiresAt != null ? expiresAt.longValue() : 0);
       }
-      String domain = node.path("domain").asText();
-      if (node.path("host_only").asBoolean()) {
+      String domain = text(node, "domain", "");
+      if (flag(node, "host_only", false)) {
         builder.hostOnlyDomain(domain);
       } else {
         builder.domain(domain);
       }
-      if (node.path("secure").asBoolean()) builder.secure();
-      if (node.path("http_only").asBoolean()) builder.httpOnly();
-      if (node.hasNonNull("same_site")) builder.sameSite(node.get("same_site").asText());
+      if (flag(node, "secure", false)) builder.secure();
+      if (flag(node, "http_only", false)) builder.httpOnly();
+      String sameSite = Json.text(Json.get(node, "same_site"));
+      if (sameSite != null) builder.sameSite(sameSite);
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new IOException("The session file " + file + " has an invalid cookie.");
     }
+  }
+
+  private static String text(Object node, String name, String absent) {
+    String text = Json.text(Json.get(node, name));
+    return text != null ? text : absent;
+  }
+
+  private static boolean flag(Object node, String name, boolean absent) {
+    Object value = Json.get(node, name);
+    return value instanceof Boolean ? (Boolean) value : absent;
   }
 }

@@ -1,12 +1,5 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.File;
@@ -18,7 +11,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -79,8 +74,6 @@ public final class FileSessionStore implements SessionStore {
   private final boolean persistAccessToken;
   private final PathLock pathLock;
   private final Runnable beforeRename;
-  private final ObjectMapper mapper =
-      JsonMapper.builder().disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
 
   /** The access token when it is not persisted. */
   private volatile @Nullable String memoryAccessToken;
@@ -162,13 +155,12 @@ public final class FileSessionStore implements SessionStore {
   }
 
   private @Nullable String loadText(String field) throws IOException {
-    JsonNode value = read().get(field);
-    return value != null && value.isTextual() ? value.asText() : null;
+    return Json.text(Json.get(read(), field));
   }
 
   private void saveText(String field, @Nullable String value) throws IOException {
     try (Closeable lock = lock()) {
-      ObjectNode root = readForUpdate();
+      Map<String, Object> root = readForUpdate();
       if (value != null) {
         root.put(field, value);
       } else {
@@ -180,19 +172,20 @@ public final class FileSessionStore implements SessionStore {
 
   @Override
   public List<Cookie> loadCookies() throws IOException {
-    JsonNode cookies = read().get("cookies");
-    if (cookies == null || !cookies.isArray()) return Collections.emptyList();
+    Object cookies = Json.get(read(), "cookies");
+    if (!(cookies instanceof List)) return Collections.emptyList();
     List<Cookie> result = new ArrayList<>();
-    for (JsonNode node : cookies) result.add(CookieJson.toCookie(node, file));
+    for (Object node : (List<?>) cookies) result.add(CookieJson.toCookie(node, file));
     return result;
   }
 
   @Override
   public void saveCookies(List<Cookie> cookies) throws IOException {
     try (Closeable lock = lock()) {
-      ObjectNode root = readForUpdate();
-      ArrayNode array = root.putArray("cookies");
-      for (Cookie cookie : cookies) array.add(CookieJson.toJson(mapper, cookie));
+      Map<String, Object> root = readForUpdate();
+      List<Object> array = new ArrayList<>();
+      for (Cookie cookie : cookies) array.add(CookieJson.toJson(cookie));
+      root.put("cookies", array);
       write(root);
     }
   }
@@ -234,46 +227,53 @@ public final class FileSessionStore implements SessionStore {
   }
 
   /** Reads the file; a missing file is an empty session. */
-  private JsonNode read() throws IOException {
+  private Map<?, ?> read() throws IOException {
     byte[] bytes;
     try (InputStream in = new FileInputStream(file)) {
       bytes = readAll(in);
     } catch (FileNotFoundException e) {
-      if (!file.exists()) return mapper.createObjectNode();
+      if (!file.exists()) return Collections.emptyMap();
       throw e;
     }
-    JsonNode root;
+    Object root;
     try {
-      root = mapper.readTree(bytes);
-    } catch (JsonProcessingException e) {
+      root = Json.parse(bytes);
+    } catch (IOException | RuntimeException e) {
       throw new IOException("The session file " + file + " is corrupt.");
     }
-    if (root == null || !root.isObject()) {
+    if (!(root instanceof Map)) {
       throw new IOException("The session file " + file + " is corrupt.");
     }
-    JsonNode version = root.get("version");
-    if (version == null || version.asInt() != VERSION) {
+    Number version = Json.number(Json.get(root, "version"));
+    if (!(version instanceof Long) || version.longValue() != VERSION) {
       throw new IOException("The session file " + file + " has an unsupported version.");
     }
-    return root;
+    return (Map<?, ?>) root;
   }
 
-  /** Reads the file for a change; a corrupt file is replaced by the change. Holds the lock. */
-  private ObjectNode readForUpdate() {
+  /**
+   * Reads the file for a change, keeping the fields this version does not know; a corrupt file is
+   * replaced by the change. Holds the lock.
+   */
+  private Map<String, Object> readForUpdate() {
+    Map<String, Object> root = new LinkedHashMap<>();
     try {
-      return (ObjectNode) read();
+      for (Map.Entry<?, ?> field : read().entrySet()) {
+        root.put(String.valueOf(field.getKey()), field.getValue());
+      }
     } catch (IOException e) {
-      return mapper.createObjectNode();
+      root.clear();
     }
+    return root;
   }
 
   /**
    * Writes {@code root} to the temporary file, syncs it, then renames it over the file. Holds the
    * lock.
    */
-  private void write(ObjectNode root) throws IOException {
+  private void write(Map<String, Object> root) throws IOException {
     root.put("version", VERSION);
-    byte[] bytes = mapper.writeValueAsBytes(root);
+    byte[] bytes = Json.write(root);
     File folder = file.getParentFile();
     if (folder != null) PrivateFiles.createFolders(folder);
     tempFile.delete(); // Left by a crash; created anew, owner-only from the start.

@@ -1,11 +1,13 @@
 package io.tokenpair.client;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -104,6 +106,45 @@ final class Json {
         return NULL;
       default:
         throw new IOException("Unexpected JSON token " + token + ".");
+    }
+  }
+
+  /**
+   * Writes {@code value}, made of the types that {@link #parse} returns (and {@code Integer}), as
+   * UTF-8 JSON.
+   */
+  static byte[] write(Object value) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (JsonGenerator generator = FACTORY.createGenerator(bytes)) {
+      write(generator, value);
+    }
+    return bytes.toByteArray();
+  }
+
+  private static void write(JsonGenerator generator, @Nullable Object value) throws IOException {
+    if (value == null || value == NULL) {
+      generator.writeNull();
+    } else if (value instanceof Map) {
+      generator.writeStartObject();
+      for (Map.Entry<?, ?> member : ((Map<?, ?>) value).entrySet()) {
+        generator.writeFieldName(String.valueOf(member.getKey()));
+        write(generator, member.getValue());
+      }
+      generator.writeEndObject();
+    } else if (value instanceof List) {
+      generator.writeStartArray();
+      for (Object element : (List<?>) value) write(generator, element);
+      generator.writeEndArray();
+    } else if (value instanceof String) {
+      generator.writeString((String) value);
+    } else if (value instanceof Long || value instanceof Integer) {
+      generator.writeNumber(((Number) value).longValue());
+    } else if (value instanceof Double) {
+      generator.writeNumber((Double) value);
+    } else if (value instanceof Boolean) {
+      generator.writeBoolean((Boolean) value);
+    } else {
+      throw new IllegalArgumentException("Not a JSON value: " + value.getClass().getName());
     }
   }
 
