@@ -29,6 +29,9 @@ import java.util.function.UnaryOperator;
  * <p>Not thread-safe for start and stop; request handling is.
  */
 public final class DemoServer implements AutoCloseable {
+  /** The error of a 503 when the session store cannot be reached in time. */
+  static final String STORE_UNAVAILABLE = "store_unavailable";
+
   private final DemoConfig config;
   private final SessionStore sessions;
   private final Metrics metrics;
@@ -267,7 +270,7 @@ public final class DemoServer implements AutoCloseable {
       sendError(
           ex,
           errors,
-          new ApiException(503, "store_unavailable", "Sessions are unavailable. Try again.")
+          new ApiException(503, STORE_UNAVAILABLE, "Sessions are unavailable. Try again.")
               .header("Retry-After", "1"));
     } catch (RuntimeException | IOException e) {
       // Never a stack trace to the client; the type only, no message, to stderr.

@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Limits login attempts per client IP and per account in a fixed window. An attempt is {@linkplain
+ * Limits login attempts per client IP and per account in a fixed window, which starts at the key's
+ * first failed attempt (an attempt given back does not start one). An attempt is {@linkplain
  * #reserve reserved} before its password is checked, atomically on both keys, and counts as a
  * failure from then on; a successful login {@linkplain Attempt#succeeded() gives back} its IP slot
  * and clears the account's count. So of any number of concurrent wrong passwords, at most the limit
@@ -128,10 +129,17 @@ public final class LoginThrottle {
     return new Attempt(ipKey, accountKey, ipWindow, accountWindow, Duration.ZERO);
   }
 
-  /** Uncounts one attempt of {@code key}, unless its window has moved on. Guarded by this. */
+  /**
+   * Uncounts one attempt of {@code key}, unless its window has moved on. A window left with no
+   * attempt goes: the next failure starts a new one, so a window starts at the first attempt that
+   * still counts (the first failure), as the test double's does. Guarded by this.
+   */
   private void giveBack(String key, Instant windowStart) {
     var w = windows.get(key);
-    if (w != null && w.start().equals(windowStart) && w.attempts() > 0) {
+    if (w == null || !w.start().equals(windowStart) || w.attempts() <= 0) return;
+    if (w.attempts() == 1) {
+      windows.remove(key);
+    } else {
       windows.put(key, new Window(w.start(), w.attempts() - 1));
     }
   }
