@@ -49,6 +49,10 @@ public final class ConfigParser {
                                  where sessions live (memory: they end with the process);
                                  sqlite:PATH survives restarts, PostgreSQL is shared by several
                                  instances. Prefer TOKENPAIR_STORE for a URL with a password.
+        --threads N              worker threads that run requests (16); up to 4 requests per
+                                 worker wait, beyond them a request gets 503 server_busy
+        --read-threads N         threads that read requests from clients (64): a slow client
+                                 holds one, never a worker
         --help                   print this help
 
       Durations: 500ms, 3s, 15m, 2h, 15d. Every flag also reads TOKENPAIR_<NAME>, for example
@@ -69,7 +73,9 @@ public final class ConfigParser {
           "cors-origin",
           "secure-cookie",
           "password-grant",
-          "store");
+          "store",
+          "threads",
+          "read-threads");
   private static final List<String> REPEATABLE = List.of("user", "cors-origin");
 
   private enum OnOff {
@@ -171,6 +177,8 @@ public final class ConfigParser {
       case "cors-origin" -> b.corsOrigin(value.strip());
       case "password-grant" -> b.passwordGrant(parseEnum(flag, value, OnOff.class) == OnOff.ON);
       case "store" -> b.store(StoreSpec.parse(value));
+      case "threads" -> b.threads(parseInt(value, v -> DemoConfig.badCount(flag, v)));
+      case "read-threads" -> b.readThreads(parseInt(value, v -> DemoConfig.badCount(flag, v)));
       default -> throw unknownFlag(flag);
     }
   }

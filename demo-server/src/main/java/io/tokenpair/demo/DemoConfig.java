@@ -68,6 +68,7 @@ public final class DemoConfig {
   private final int maxFailuresPerIp;
   private final Duration throttleWindow;
   private final int threads;
+  private final int readThreads;
   private final StoreSpec store;
   private final Duration purgeInterval;
   private final boolean passwordGrant;
@@ -97,6 +98,7 @@ public final class DemoConfig {
     maxFailuresPerIp = b.maxFailuresPerIp;
     throttleWindow = b.throttleWindow;
     threads = b.threads;
+    readThreads = b.readThreads;
     store = b.store;
     purgeInterval = b.purgeInterval;
     passwordGrant = b.passwordGrant;
@@ -188,8 +190,19 @@ public final class DemoConfig {
     return throttleWindow;
   }
 
+  /**
+   * The worker threads that run requests ({@code --threads}, 16); see {@link DemoServer#start()}.
+   */
   public int threads() {
     return threads;
+  }
+
+  /**
+   * The threads that read requests from clients ({@code --read-threads}, 64): a slow client holds
+   * one of them while it sends its request; see {@link DemoServer#start()}.
+   */
+  public int readThreads() {
+    return readThreads;
   }
 
   public StoreSpec store() {
@@ -237,6 +250,10 @@ public final class DemoConfig {
         + secureCookie
         + ", secrets="
         + (secretsGenerated ? "random" : "from environment")
+        + ", threads="
+        + threads
+        + ", readThreads="
+        + readThreads
         + ", passwordIterations="
         + passwordIterations
         + ", store="
@@ -257,6 +274,12 @@ public final class DemoConfig {
   /** The rule for {@code --port}, also used by the parser for a value that is not a number. */
   static ConfigException badPort(String value) {
     return new ConfigException("Flag --port needs a number from 0 to 65535, got '" + value + "'.");
+  }
+
+  /** The rule for a count of threads, also used by the parser for a value that is not a number. */
+  static ConfigException badCount(String flag, String value) {
+    return new ConfigException(
+        "Flag --" + flag + " needs a number of at least 1, got '" + value + "'.");
   }
 
   /** The rule for {@code --expired-status}, also used by the parser for a non-number. */
@@ -286,6 +309,7 @@ public final class DemoConfig {
     private int maxFailuresPerIp = 20;
     private Duration throttleWindow = Duration.ofMinutes(15);
     private int threads = 16;
+    private int readThreads = 64;
     private StoreSpec store = StoreSpec.MEMORY;
     private Duration purgeInterval = Duration.ofMinutes(10);
     private boolean passwordGrant;
@@ -379,6 +403,11 @@ public final class DemoConfig {
       return this;
     }
 
+    public Builder readThreads(int readThreads) {
+      this.readThreads = readThreads;
+      return this;
+    }
+
     /** Where sessions live; {@link StoreSpec#MEMORY} by default. */
     public Builder store(StoreSpec store) {
       this.store = Objects.requireNonNull(store, "store == null");
@@ -446,7 +475,8 @@ public final class DemoConfig {
       requireAtLeastOne("passwordIterations", passwordIterations);
       requireAtLeastOne("maxFailuresPerAccount", maxFailuresPerAccount);
       requireAtLeastOne("maxFailuresPerIp", maxFailuresPerIp);
-      requireAtLeastOne("threads", threads);
+      if (threads < 1) throw badCount("threads", String.valueOf(threads));
+      if (readThreads < 1) throw badCount("read-threads", String.valueOf(readThreads));
       if (throttleWindow.isNegative() || throttleWindow.isZero()) {
         throw new ConfigException("throttleWindow must be longer than zero.");
       }

@@ -31,7 +31,7 @@ final class Http {
   private Http() {}
 
   /** Rejects a declared body over {@link #MAX_BODY_BYTES} before reading it. */
-  static void checkDeclaredLength(HttpExchange ex) {
+  private static void checkDeclaredLength(HttpExchange ex) {
     var length = ex.getRequestHeaders().getFirst("Content-Length");
     if (length == null) return;
     long n;

@@ -78,6 +78,22 @@ class ConfigParserTest {
   }
 
   @Test
+  void threadCountsAreFlagsOfAtLeastOne() {
+    var defaults = parse();
+    assertThat(defaults.threads()).isEqualTo(16);
+    assertThat(defaults.readThreads()).isEqualTo(64);
+    var config = parse("--threads", "4", "--read-threads", "100");
+    assertThat(config.threads()).isEqualTo(4);
+    assertThat(config.readThreads()).isEqualTo(100);
+    assertThatThrownBy(() -> parse("--threads", "0"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Flag --threads needs a number of at least 1, got '0'.");
+    assertThatThrownBy(() -> parse("--read-threads", "many"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Flag --read-threads needs a number of at least 1, got 'many'.");
+  }
+
+  @Test
   void durationsAcceptSecondsMinutesAndDays() {
     assertThat(ConfigParser.parseDuration("x", "3s")).isEqualTo(Duration.ofSeconds(3));
     assertThat(ConfigParser.parseDuration("x", "15m")).isEqualTo(Duration.ofMinutes(15));
