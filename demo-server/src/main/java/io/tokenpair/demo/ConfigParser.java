@@ -49,6 +49,8 @@ public final class ConfigParser {
                                  where sessions live (memory: they end with the process);
                                  sqlite:PATH survives restarts, PostgreSQL is shared by several
                                  instances. Prefer TOKENPAIR_STORE for a URL with a password.
+        --store-timeout D        deadline of one write to a database store, waits for its locks
+                                 included (10s); then 503 store_unavailable
         --threads N              worker threads that run requests (16); up to 4 requests per
                                  worker wait, beyond them a request gets 503 server_busy
         --read-threads N         threads that read requests from clients (64): a slow client
@@ -74,6 +76,7 @@ public final class ConfigParser {
           "secure-cookie",
           "password-grant",
           "store",
+          "store-timeout",
           "threads",
           "read-threads");
   private static final List<String> REPEATABLE = List.of("user", "cors-origin");
@@ -177,6 +180,7 @@ public final class ConfigParser {
       case "cors-origin" -> b.corsOrigin(value.strip());
       case "password-grant" -> b.passwordGrant(parseEnum(flag, value, OnOff.class) == OnOff.ON);
       case "store" -> b.store(StoreSpec.parse(value));
+      case "store-timeout" -> b.storeTimeout(parseDuration(flag, value));
       case "threads" -> b.threads(parseInt(value, v -> DemoConfig.badCount(flag, v)));
       case "read-threads" -> b.readThreads(parseInt(value, v -> DemoConfig.badCount(flag, v)));
       default -> throw unknownFlag(flag);

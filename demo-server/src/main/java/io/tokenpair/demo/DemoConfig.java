@@ -70,6 +70,7 @@ public final class DemoConfig {
   private final int threads;
   private final int readThreads;
   private final StoreSpec store;
+  private final Duration storeTimeout;
   private final Duration purgeInterval;
   private final boolean passwordGrant;
   private final Clock clock;
@@ -100,6 +101,7 @@ public final class DemoConfig {
     threads = b.threads;
     readThreads = b.readThreads;
     store = b.store;
+    storeTimeout = b.storeTimeout;
     purgeInterval = b.purgeInterval;
     passwordGrant = b.passwordGrant;
     clock = b.clock;
@@ -209,6 +211,15 @@ public final class DemoConfig {
     return store;
   }
 
+  /**
+   * How long one write to a database store may take in all ({@code --store-timeout}, 10 s): the
+   * wait for a connection, for this process's turn (SQLite) and for the database's lock, after
+   * which the request is answered 503 {@code store_unavailable}.
+   */
+  public Duration storeTimeout() {
+    return storeTimeout;
+  }
+
   /** How often expired and revoked sessions are deleted; zero never. */
   public Duration purgeInterval() {
     return purgeInterval;
@@ -258,6 +269,8 @@ public final class DemoConfig {
         + passwordIterations
         + ", store="
         + store
+        + ", storeTimeout="
+        + storeTimeout
         + ", purgeInterval="
         + purgeInterval
         + ", passwordGrant="
@@ -311,6 +324,7 @@ public final class DemoConfig {
     private int threads = 16;
     private int readThreads = 64;
     private StoreSpec store = StoreSpec.MEMORY;
+    private Duration storeTimeout = Duration.ofSeconds(10);
     private Duration purgeInterval = Duration.ofMinutes(10);
     private boolean passwordGrant;
     private Clock clock = Clock.systemUTC();
@@ -414,6 +428,12 @@ public final class DemoConfig {
       return this;
     }
 
+    /** The deadline of one write to a database store (10 s). */
+    public Builder storeTimeout(Duration storeTimeout) {
+      this.storeTimeout = Objects.requireNonNull(storeTimeout, "storeTimeout == null");
+      return this;
+    }
+
     /** How often expired and revoked sessions are deleted (10 minutes); zero never. */
     public Builder purgeInterval(Duration purgeInterval) {
       this.purgeInterval = Objects.requireNonNull(purgeInterval, "purgeInterval == null");
@@ -441,6 +461,7 @@ public final class DemoConfig {
       if (port < 0 || port > 65_535) throw badPort(String.valueOf(port));
       requirePositive("access-ttl", accessTtl);
       requirePositive("refresh-ttl", refreshTtl);
+      requirePositive("store-timeout", storeTimeout);
       if (rotationGrace.isNegative()) {
         throw new ConfigException("Flag --rotation-grace must not be negative.");
       }

@@ -92,7 +92,7 @@ public final class DemoServer implements AutoCloseable {
    * check)}.
    */
   DemoServer(DemoConfig config, UnaryOperator<UserDirectory.Verifier> verifiers) {
-    this(config, SessionStore.open(config.store()), true, verifiers);
+    this(config, SessionStore.open(config.store(), config.storeTimeout()), true, verifiers);
   }
 
   /** A server on {@code sessions}, which stays open after {@link #stop()}: the caller owns it. */

@@ -94,6 +94,15 @@ class ConfigParserTest {
   }
 
   @Test
+  void storeTimeoutIsAPositiveDurationOfTenSecondsByDefault() {
+    assertThat(parse().storeTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(parse("--store-timeout", "500ms").storeTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThatThrownBy(() -> parse("--store-timeout", "0s"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Flag --store-timeout must be longer than zero.");
+  }
+
+  @Test
   void durationsAcceptSecondsMinutesAndDays() {
     assertThat(ConfigParser.parseDuration("x", "3s")).isEqualTo(Duration.ofSeconds(3));
     assertThat(ConfigParser.parseDuration("x", "15m")).isEqualTo(Duration.ofMinutes(15));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +64,49 @@ class JdbcSessionStoreServerTest {
         .as("the family is revoked")
         .isEqualTo(401);
     assertThat(second.getWithBearer("/api/me", refreshed.accessToken()).code()).isEqualTo(401);
+  }
+
+  @Test
+  @Timeout(60)
+  void writesQueuedBehindAnOutsideLockEachFailWithinOneDeadline() throws Exception {
+    var file = dir.resolve("sessions.db");
+    var store = StoreSpec.sqlite(file);
+    var harness = new Harness(b -> b.store(store).storeTimeout(Duration.ofSeconds(1)));
+    harnesses.add(harness);
+    int n = 8;
+    var rts = new ArrayList<String>();
+    for (int i = 0; i < n; i++) rts.add(harness.login().refreshToken());
+
+    try (var outside = DriverManager.getConnection("jdbc:sqlite:" + file);
+        var statement = outside.createStatement()) {
+      statement.setQueryTimeout(30);
+      statement.execute("BEGIN IMMEDIATE"); // another process holds SQLite's write lock
+      var barrier = new CyclicBarrier(n);
+      var pool = Executors.newFixedThreadPool(n);
+      try {
+        var futures = new ArrayList<Future<Harness.Answer>>();
+        for (var rt : rts) {
+          futures.add(
+              pool.submit(
+                  () -> {
+                    barrier.await();
+                    return harness.refresh(rt);
+                  }));
+        }
+        // Queued one behind the other, the 8th would fail after 8 deadlines; each gets one.
+        var answers = new ArrayList<Harness.Answer>();
+        for (var f : futures) answers.add(f.get(4, TimeUnit.SECONDS));
+        assertThat(answers).extracting(Harness.Answer::code).containsOnly(503);
+        assertThat(answers)
+            .extracting(a -> a.json().get("error").asText())
+            .containsOnly("store_unavailable");
+        assertThat(answers).extracting(a -> a.header("Retry-After")).containsOnly("1");
+      } finally {
+        pool.shutdownNow();
+        statement.execute("ROLLBACK");
+      }
+    }
+    assertThat(harness.refresh(rts.get(0)).code()).as("nothing was consumed").isEqualTo(200);
   }
 
   @Test
