@@ -40,6 +40,9 @@ public final class ConfigParser {
         --rotation-grace D       window in which a just-rotated refresh token may be retried (0s)
         --user NAME:PASSWORD     a user, repeatable (demo:demo-password)
         --cors-origin ORIGIN     an origin allowed to call with credentials, repeatable
+        --trusted-proxy CIDR     a proxy (10.0.0.0/8, or one address) whose X-Forwarded-For
+                                 names the client for throttling, repeatable or comma-separated;
+                                 without it the client is the socket's peer
         --secure-cookie auto|true|false
                                  Secure attribute on the rt cookie (auto: when over TLS or
                                  X-Forwarded-Proto: https)
@@ -73,13 +76,14 @@ public final class ConfigParser {
           "rotation-grace",
           "user",
           "cors-origin",
+          "trusted-proxy",
           "secure-cookie",
           "password-grant",
           "store",
           "store-timeout",
           "threads",
           "read-threads");
-  private static final List<String> REPEATABLE = List.of("user", "cors-origin");
+  private static final List<String> REPEATABLE = List.of("user", "cors-origin", "trusted-proxy");
 
   private enum OnOff {
     ON,
@@ -178,6 +182,11 @@ public final class ConfigParser {
         b.user(name, colon < 0 ? "" : value.substring(colon + 1));
       }
       case "cors-origin" -> b.corsOrigin(value.strip());
+      case "trusted-proxy" -> {
+        for (var cidr : value.split(",")) {
+          if (!cidr.isBlank()) b.trustedProxy(cidr);
+        }
+      }
       case "password-grant" -> b.passwordGrant(parseEnum(flag, value, OnOff.class) == OnOff.ON);
       case "store" -> b.store(StoreSpec.parse(value));
       case "store-timeout" -> b.storeTimeout(parseDuration(flag, value));

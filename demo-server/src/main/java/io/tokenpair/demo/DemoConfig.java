@@ -66,6 +66,8 @@ public final class DemoConfig {
   private final int passwordIterations;
   private final int maxFailuresPerAccount;
   private final int maxFailuresPerIp;
+  private final int maxCaptchaFailuresPerIp;
+  private final List<String> trustedProxies;
   private final Duration throttleWindow;
   private final int threads;
   private final int readThreads;
@@ -97,6 +99,8 @@ public final class DemoConfig {
     passwordIterations = b.passwordIterations;
     maxFailuresPerAccount = b.maxFailuresPerAccount;
     maxFailuresPerIp = b.maxFailuresPerIp;
+    maxCaptchaFailuresPerIp = b.maxCaptchaFailuresPerIp;
+    trustedProxies = List.copyOf(b.trustedProxies);
     throttleWindow = b.throttleWindow;
     threads = b.threads;
     readThreads = b.readThreads;
@@ -188,6 +192,22 @@ public final class DemoConfig {
     return maxFailuresPerIp;
   }
 
+  /**
+   * Wrong captchas allowed per client address in a throttle window (100), counted apart from wrong
+   * passwords: they never spend the password budget.
+   */
+  public int maxCaptchaFailuresPerIp() {
+    return maxCaptchaFailuresPerIp;
+  }
+
+  /**
+   * The proxies whose {@code X-Forwarded-For} is believed ({@code --trusted-proxy}), as CIDR
+   * blocks; empty by default: the client is the socket's peer. See {@link ClientAddress}.
+   */
+  public List<String> trustedProxies() {
+    return trustedProxies;
+  }
+
   public Duration throttleWindow() {
     return throttleWindow;
   }
@@ -257,6 +277,8 @@ public final class DemoConfig {
         + users.keySet()
         + ", corsOrigins="
         + corsOrigins
+        + ", trustedProxies="
+        + trustedProxies
         + ", secureCookie="
         + secureCookie
         + ", secrets="
@@ -320,6 +342,8 @@ public final class DemoConfig {
     private int passwordIterations = DEFAULT_PASSWORD_ITERATIONS;
     private int maxFailuresPerAccount = 5;
     private int maxFailuresPerIp = 20;
+    private int maxCaptchaFailuresPerIp = 100;
+    private final List<String> trustedProxies = new ArrayList<>();
     private Duration throttleWindow = Duration.ofMinutes(15);
     private int threads = 16;
     private int readThreads = 64;
@@ -404,6 +428,20 @@ public final class DemoConfig {
 
     public Builder maxFailuresPerIp(int maxFailuresPerIp) {
       this.maxFailuresPerIp = maxFailuresPerIp;
+      return this;
+    }
+
+    public Builder maxCaptchaFailuresPerIp(int maxCaptchaFailuresPerIp) {
+      this.maxCaptchaFailuresPerIp = maxCaptchaFailuresPerIp;
+      return this;
+    }
+
+    /**
+     * Adds a proxy whose {@code X-Forwarded-For} is believed: a CIDR block such as {@code
+     * 10.0.0.0/8} or {@code ::1/128}, or one address.
+     */
+    public Builder trustedProxy(String cidr) {
+      trustedProxies.add(Objects.requireNonNull(cidr, "cidr == null").strip());
       return this;
     }
 
@@ -496,6 +534,18 @@ public final class DemoConfig {
       requireAtLeastOne("passwordIterations", passwordIterations);
       requireAtLeastOne("maxFailuresPerAccount", maxFailuresPerAccount);
       requireAtLeastOne("maxFailuresPerIp", maxFailuresPerIp);
+      requireAtLeastOne("maxCaptchaFailuresPerIp", maxCaptchaFailuresPerIp);
+      for (var cidr : trustedProxies) {
+        var problem = ClientAddress.problem(cidr);
+        if (problem != null) {
+          throw new ConfigException(
+              "Flag --trusted-proxy needs a CIDR block like 10.0.0.0/8 or an address, got '"
+                  + cidr
+                  + "': "
+                  + problem
+                  + ".");
+        }
+      }
       if (threads < 1) throw badCount("threads", String.valueOf(threads));
       if (readThreads < 1) throw badCount("read-threads", String.valueOf(readThreads));
       if (throttleWindow.isNegative() || throttleWindow.isZero()) {

@@ -116,6 +116,7 @@ public final class DemoServer implements AutoCloseable {
         new LoginThrottle(
             config.maxFailuresPerAccount(),
             config.maxFailuresPerIp(),
+            config.maxCaptchaFailuresPerIp(),
             config.throttleWindow(),
             clock);
     this.metrics = new Metrics(() -> sessions.activeCount(clock.instant()));
@@ -123,8 +124,10 @@ public final class DemoServer implements AutoCloseable {
     var bearer = new BearerAuth(tokens, sessions, clock, config.expiredStatus());
     var captchas = new CaptchaService(clock);
     var grants = new Grants(config, tokens, sessions, users, throttle, captchas, metrics);
-    var auth = new AuthEndpoints(config, tokens, sessions, captchas, grants, bearer, metrics);
-    var token = new TokenEndpoint(config, grants, metrics);
+    var clients = new ClientAddress(config.trustedProxies());
+    var auth =
+        new AuthEndpoints(config, tokens, sessions, captchas, grants, bearer, metrics, clients);
+    var token = new TokenEndpoint(config, grants, metrics, clients);
     var api = new ApiEndpoints(bearer);
 
     route("/healthz", "healthz", "GET", false, this::healthz);

@@ -130,11 +130,15 @@ final class Grants {
    */
   Pair login(String ip, String username, String password, String captchaId, String captcha)
       throws Refused {
-    var attempt = throttle.reserve(ip, username);
+    var captchaOn = config.captcha() != CaptchaMode.OFF;
+    var attempt = throttle.reserve(ip, username, captchaOn);
     if (!attempt.allowed()) throw refuse(metrics::login, Reason.THROTTLED, attempt.retryAfter());
-    if (config.captcha() != CaptchaMode.OFF && !captchas.verify(captchaId, captcha)) {
-      attempt.captchaFailed();
-      throw refuse(metrics::login, Reason.INVALID_CAPTCHA, Duration.ZERO);
+    if (captchaOn) {
+      if (!captchas.verify(captchaId, captcha)) {
+        attempt.captchaFailed();
+        throw refuse(metrics::login, Reason.INVALID_CAPTCHA, Duration.ZERO);
+      }
+      attempt.captchaPassed();
     }
     var user = users.authenticate(username, password);
     if (user.isEmpty()) {

@@ -130,13 +130,6 @@ final class Http {
     return values;
   }
 
-  static String clientIp(HttpExchange ex) {
-    var address = ex.getRemoteAddress();
-    return address.getAddress() != null
-        ? address.getAddress().getHostAddress()
-        : address.getHostString();
-  }
-
   /** True when the request arrived over TLS or through a proxy that says it did. */
   static boolean isHttps(HttpExchange ex) {
     if (ex instanceof HttpsExchange) return true;

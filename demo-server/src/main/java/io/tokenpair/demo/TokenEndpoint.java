@@ -46,11 +46,13 @@ final class TokenEndpoint {
   private final DemoConfig config;
   private final Grants grants;
   private final Metrics metrics;
+  private final ClientAddress clients;
 
-  TokenEndpoint(DemoConfig config, Grants grants, Metrics metrics) {
+  TokenEndpoint(DemoConfig config, Grants grants, Metrics metrics, ClientAddress clients) {
     this.config = config;
     this.grants = grants;
     this.metrics = metrics;
+    this.clients = clients;
   }
 
   void token(HttpExchange ex) throws IOException {
@@ -103,7 +105,7 @@ final class TokenEndpoint {
     try {
       pair =
           grants.login(
-              Http.clientIp(ex),
+              clients.of(ex),
               username,
               password,
               form.optional("captcha_id"),
