@@ -107,7 +107,7 @@ final class AuthEndpoints {
         // nothing to revoke: logout is idempotent
       }
     }
-    var access = bearer.tryVerify(ex);
+    var access = bearer.sessionToEnd(ex);
     if (access != null) sessions.revoke(access.sid());
     metrics.logout();
     cookie.clear(ex);

@@ -39,6 +39,7 @@ public final class TokenService {
   private final Algorithm refreshKey;
   private final JWTVerifier accessVerifier;
   private final JWTVerifier refreshVerifier;
+  private final JWTVerifier expiredAccessVerifier;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
 
@@ -77,9 +78,19 @@ public final class TokenService {
     this.refreshKey = Algorithm.HMAC256(refreshSecret);
     this.accessVerifier = verifier(accessKey, ACCESS_AUDIENCE, clock);
     this.refreshVerifier = verifier(refreshKey, REFRESH_AUDIENCE, clock);
+    var expiredAccepted = base(accessKey, ACCESS_AUDIENCE);
+    expiredAccepted.acceptExpiresAt(EXPIRED_ACCEPTED_SECONDS);
+    this.expiredAccessVerifier = expiredAccepted.build(clock);
   }
 
+  /** How long after its expiry an access token still names its session for a logout: ten years. */
+  private static final long EXPIRED_ACCEPTED_SECONDS = 3650L * 24 * 3600;
+
   private static JWTVerifier verifier(Algorithm key, String audience, Clock clock) {
+    return base(key, audience).build(clock);
+  }
+
+  private static JWTVerifier.BaseVerification base(Algorithm key, String audience) {
     var verification =
         (JWTVerifier.BaseVerification)
             JWT.require(key)
@@ -90,7 +101,7 @@ public final class TokenService {
                 .withClaimPresence("sid")
                 .withClaimPresence("jti")
                 .acceptLeeway(LEEWAY_SECONDS);
-    return verification.build(clock);
+    return verification;
   }
 
   /** Returns a new random identifier for a {@code jti} or a session id. */
@@ -135,10 +146,24 @@ public final class TokenService {
   }
 
   public AccessClaims verifyAccess(String token) throws InvalidTokenException {
-    var jwt = verify(accessVerifier, ACCESS_TYPE, token);
+    return accessClaims(accessVerifier, token);
+  }
+
+  private static AccessClaims accessClaims(JWTVerifier verifier, String token)
+      throws InvalidTokenException {
+    var jwt = verify(verifier, ACCESS_TYPE, token);
     var username = jwt.getClaim("name").asString();
     if (username == null) throw new InvalidTokenException("The access token is invalid.", false);
     return new AccessClaims(jwt.getSubject(), username, sid(jwt), jwt.getId());
+  }
+
+  /**
+   * As {@link #verifyAccess}, but an expired token is accepted too: the signature, kind, issuer and
+   * audience must still be right. Only for a logout, which must end the session of a token that
+   * expired before the user logged out.
+   */
+  public AccessClaims verifyAccessEvenExpired(String token) throws InvalidTokenException {
+    return accessClaims(expiredAccessVerifier, token);
   }
 
   public RefreshClaims verifyRefresh(String token) throws InvalidTokenException {
