@@ -111,7 +111,9 @@ public final class DemoServer implements AutoCloseable {
     var clock = config.clock();
     var tokens = new TokenService(config.accessSecret(), config.refreshSecret(), clock);
     var hasher = new PasswordHasher(config.passwordIterations());
-    var users = new UserDirectory(config.users(), hasher, verifiers.apply(hasher::verify));
+    var users =
+        new UserDirectory(
+            config.users(), hasher, verifiers.apply(hasher::verify), tokens.credentialKey());
     var throttle =
         new LoginThrottle(
             config.maxFailuresPerAccount(),
