@@ -54,8 +54,8 @@ public final class ConfigParser {
                                  instances. Prefer TOKENPAIR_STORE for a URL with a password.
         --store-timeout D        deadline of one write to a database store, waits for its locks
                                  included (10s); then 503 store_unavailable
-        --threads N              worker threads that run requests (16); up to 4 requests per
-                                 worker wait, beyond them a request gets 503 server_busy
+        --threads N              worker threads that run requests (16); up to 1024 requests
+                                 wait for one, beyond them a request gets 503 server_busy
         --read-threads N         threads that read requests from clients (64): a slow client
                                  holds one, never a worker
         --help                   print this help

@@ -71,6 +71,7 @@ public final class DemoConfig {
   private final Duration throttleWindow;
   private final int threads;
   private final int readThreads;
+  private final int queuedRequests;
   private final StoreSpec store;
   private final Duration storeTimeout;
   private final Duration purgeInterval;
@@ -104,6 +105,7 @@ public final class DemoConfig {
     throttleWindow = b.throttleWindow;
     threads = b.threads;
     readThreads = b.readThreads;
+    queuedRequests = b.queuedRequests;
     store = b.store;
     storeTimeout = b.storeTimeout;
     purgeInterval = b.purgeInterval;
@@ -227,6 +229,14 @@ public final class DemoConfig {
     return readThreads;
   }
 
+  /**
+   * How many read requests may wait for a worker (1024); a request beyond them is answered 503
+   * {@code server_busy} at once.
+   */
+  public int queuedRequests() {
+    return queuedRequests;
+  }
+
   public StoreSpec store() {
     return store;
   }
@@ -347,6 +357,7 @@ public final class DemoConfig {
     private Duration throttleWindow = Duration.ofMinutes(15);
     private int threads = 16;
     private int readThreads = 64;
+    private int queuedRequests = 1024;
     private StoreSpec store = StoreSpec.MEMORY;
     private Duration storeTimeout = Duration.ofSeconds(10);
     private Duration purgeInterval = Duration.ofMinutes(10);
@@ -455,6 +466,11 @@ public final class DemoConfig {
       return this;
     }
 
+    public Builder queuedRequests(int queuedRequests) {
+      this.queuedRequests = queuedRequests;
+      return this;
+    }
+
     public Builder readThreads(int readThreads) {
       this.readThreads = readThreads;
       return this;
@@ -535,6 +551,7 @@ public final class DemoConfig {
       requireAtLeastOne("maxFailuresPerAccount", maxFailuresPerAccount);
       requireAtLeastOne("maxFailuresPerIp", maxFailuresPerIp);
       requireAtLeastOne("maxCaptchaFailuresPerIp", maxCaptchaFailuresPerIp);
+      requireAtLeastOne("queuedRequests", queuedRequests);
       for (var cidr : trustedProxies) {
         var problem = ClientAddress.problem(cidr);
         if (problem != null) {

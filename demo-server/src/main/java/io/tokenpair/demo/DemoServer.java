@@ -34,9 +34,6 @@ public final class DemoServer implements AutoCloseable {
   /** The error of a 503 when the session store cannot be reached in time. */
   static final String STORE_UNAVAILABLE = "store_unavailable";
 
-  /** Requests that may wait for a worker, per worker; beyond them a request gets 503. */
-  static final int QUEUED_PER_WORKER = 4;
-
   /** Connections that may wait for a reader thread; beyond them a connection is closed. */
   static final int QUEUED_CONNECTIONS = 1024;
 
@@ -159,7 +156,7 @@ public final class DemoServer implements AutoCloseable {
    * reader, never a worker, and for at most {@code sun.net.httpserver.maxReqTime} (see {@link
    * Main#applySystemProperties()}). The request then goes to one of {@link DemoConfig#threads()}
    * workers, which run the handlers (password hashing, the session store); up to {@link
-   * #QUEUED_PER_WORKER} requests per worker wait for one, and a request beyond them is answered 503
+   * DemoConfig#queuedRequests()} requests wait for one, and a request beyond them is answered 503
    * {@code server_busy} with {@code Retry-After: 1} by its reader at once. Connections beyond the
    * readers and their queue of {@link #QUEUED_CONNECTIONS} are closed unanswered. Nothing runs on
    * the JDK server's accept thread.
@@ -169,7 +166,7 @@ public final class DemoServer implements AutoCloseable {
     var address = new InetSocketAddress(config.host(), config.port());
     var http = HttpServer.create(address, 128);
     var readPool = pool("tokenpair-read-", config.readThreads(), QUEUED_CONNECTIONS);
-    var workPool = pool("tokenpair-http-", config.threads(), config.threads() * QUEUED_PER_WORKER);
+    var workPool = pool("tokenpair-http-", config.threads(), config.queuedRequests());
     http.setExecutor(readPool);
     http.createContext("/", this::accept);
     http.start();

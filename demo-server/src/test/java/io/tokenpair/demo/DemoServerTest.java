@@ -223,16 +223,17 @@ class DemoServerTest {
               }
               return real.verify(password, stored);
             };
-    harness = new Harness(b -> b.threads(1), held);
-    var pool = Executors.newFixedThreadPool(1 + DemoServer.QUEUED_PER_WORKER);
+    int queue = 4;
+    harness = new Harness(b -> b.threads(1).queuedRequests(queue), held);
+    var pool = Executors.newFixedThreadPool(1 + queue);
     try {
       var login = pool.submit(() -> harness.loginAnswer("demo", "demo-password").code());
       entered.await();
       var queued = new ArrayList<Future<Integer>>();
-      for (int i = 0; i < DemoServer.QUEUED_PER_WORKER; i++) {
+      for (int i = 0; i < queue; i++) {
         queued.add(pool.submit(() -> harness.get("/healthz").code()));
       }
-      while (harness.server.queuedRequests() < DemoServer.QUEUED_PER_WORKER) Thread.yield();
+      while (harness.server.queuedRequests() < queue) Thread.yield();
 
       var busy = harness.get("/healthz");
       assertThat(busy.code()).isEqualTo(503);
