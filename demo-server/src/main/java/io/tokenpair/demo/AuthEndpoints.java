@@ -19,6 +19,7 @@ final class AuthEndpoints {
   private final RefreshCookie cookie;
   private final BearerAuth bearer;
   private final Metrics metrics;
+  private final ClientAddress clients;
 
   AuthEndpoints(
       DemoConfig config,
@@ -27,7 +28,8 @@ final class AuthEndpoints {
       CaptchaService captchas,
       Grants grants,
       BearerAuth bearer,
-      Metrics metrics) {
+      Metrics metrics,
+      ClientAddress clients) {
     this.config = config;
     this.tokens = tokens;
     this.sessions = sessions;
@@ -36,6 +38,7 @@ final class AuthEndpoints {
     this.cookie = new RefreshCookie(config.secureCookie());
     this.bearer = bearer;
     this.metrics = metrics;
+    this.clients = clients;
   }
 
   void captcha(HttpExchange ex) throws IOException {
@@ -55,7 +58,7 @@ final class AuthEndpoints {
     try {
       pair =
           grants.login(
-              Http.clientIp(ex),
+              clients.of(ex),
               username,
               password,
               Http.optionalString(body, "captcha_id"),
@@ -104,7 +107,7 @@ final class AuthEndpoints {
         // nothing to revoke: logout is idempotent
       }
     }
-    var access = bearer.tryVerify(ex);
+    var access = bearer.sessionToEnd(ex);
     if (access != null) sessions.revoke(access.sid());
     metrics.logout();
     cookie.clear(ex);

@@ -42,12 +42,16 @@ final class BearerAuth {
     return new Principal(claims.subject(), claims.username(), claims.sid());
   }
 
-  /** The verified claims of a present bearer token, or null when there is none or it is bad. */
-  TokenService.AccessClaims tryVerify(HttpExchange ex) {
+  /**
+   * For a logout: the claims of a present bearer token whose signature and kind are right, expired
+   * or not (a session must be able to end after its access token expired), or null when there is
+   * none or it is bad.
+   */
+  TokenService.AccessClaims sessionToEnd(HttpExchange ex) {
     var token = bearerToken(ex);
     if (token == null) return null;
     try {
-      return tokens.verifyAccess(token);
+      return tokens.verifyAccessEvenExpired(token);
     } catch (TokenService.InvalidTokenException e) {
       return null;
     }

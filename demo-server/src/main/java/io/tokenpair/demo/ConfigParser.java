@@ -40,6 +40,9 @@ public final class ConfigParser {
         --rotation-grace D       window in which a just-rotated refresh token may be retried (0s)
         --user NAME:PASSWORD     a user, repeatable (demo:demo-password)
         --cors-origin ORIGIN     an origin allowed to call with credentials, repeatable
+        --trusted-proxy CIDR     a proxy (10.0.0.0/8, or one address) whose X-Forwarded-For
+                                 names the client for throttling, repeatable or comma-separated;
+                                 without it the client is the socket's peer
         --secure-cookie auto|true|false
                                  Secure attribute on the rt cookie (auto: when over TLS or
                                  X-Forwarded-Proto: https)
@@ -49,6 +52,12 @@ public final class ConfigParser {
                                  where sessions live (memory: they end with the process);
                                  sqlite:PATH survives restarts, PostgreSQL is shared by several
                                  instances. Prefer TOKENPAIR_STORE for a URL with a password.
+        --store-timeout D        deadline of one write to a database store, waits for its locks
+                                 included (10s); then 503 store_unavailable
+        --threads N              worker threads that run requests (16); up to 1024 requests
+                                 wait for one, beyond them a request gets 503 server_busy
+        --read-threads N         threads that read requests from clients (64): a slow client
+                                 holds one, never a worker
         --help                   print this help
 
       Durations: 500ms, 3s, 15m, 2h, 15d. Every flag also reads TOKENPAIR_<NAME>, for example
@@ -67,10 +76,14 @@ public final class ConfigParser {
           "rotation-grace",
           "user",
           "cors-origin",
+          "trusted-proxy",
           "secure-cookie",
           "password-grant",
-          "store");
-  private static final List<String> REPEATABLE = List.of("user", "cors-origin");
+          "store",
+          "store-timeout",
+          "threads",
+          "read-threads");
+  private static final List<String> REPEATABLE = List.of("user", "cors-origin", "trusted-proxy");
 
   private enum OnOff {
     ON,
@@ -169,8 +182,16 @@ public final class ConfigParser {
         b.user(name, colon < 0 ? "" : value.substring(colon + 1));
       }
       case "cors-origin" -> b.corsOrigin(value.strip());
+      case "trusted-proxy" -> {
+        for (var cidr : value.split(",")) {
+          if (!cidr.isBlank()) b.trustedProxy(cidr);
+        }
+      }
       case "password-grant" -> b.passwordGrant(parseEnum(flag, value, OnOff.class) == OnOff.ON);
       case "store" -> b.store(StoreSpec.parse(value));
+      case "store-timeout" -> b.storeTimeout(parseDuration(flag, value));
+      case "threads" -> b.threads(parseInt(value, v -> DemoConfig.badCount(flag, v)));
+      case "read-threads" -> b.readThreads(parseInt(value, v -> DemoConfig.badCount(flag, v)));
       default -> throw unknownFlag(flag);
     }
   }

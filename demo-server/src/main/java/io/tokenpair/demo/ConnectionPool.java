@@ -11,23 +11,21 @@ import java.util.concurrent.TimeUnit;
 /**
  * A small, fixed-size pool of JDBC connections: at most {@code size} are open, idle ones are reused
  * and one its user {@linkplain Lease#discard() discards} (after a failure) is closed instead of
- * returned. Borrowing waits up to {@code borrowTimeoutMillis} for a free slot. This class is
+ * returned. Borrowing waits for a free slot as long as its caller allows. This class is
  * thread-safe.
  */
 final class ConnectionPool implements AutoCloseable {
   private final String url;
   private final Properties properties;
   private final Semaphore permits;
-  private final long borrowTimeoutMillis;
   private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
   private volatile boolean closed;
 
-  ConnectionPool(String url, Properties properties, int size, long borrowTimeoutMillis) {
+  ConnectionPool(String url, Properties properties, int size) {
     if (size < 1) throw new IllegalArgumentException("size < 1");
     this.url = url;
     this.properties = (Properties) properties.clone();
     this.permits = new Semaphore(size, true);
-    this.borrowTimeoutMillis = borrowTimeoutMillis;
   }
 
   /** A borrowed connection, in auto-commit mode; closing the lease gives it back. */
@@ -65,10 +63,11 @@ final class ConnectionPool implements AutoCloseable {
     }
   }
 
-  Lease borrow() throws SQLException {
+  /** A connection, waiting at most {@code timeoutMillis} for a free slot. */
+  Lease borrow(long timeoutMillis) throws SQLException {
     if (closed) throw new SQLException("The connection pool is closed.", "08003");
     try {
-      if (!permits.tryAcquire(borrowTimeoutMillis, TimeUnit.MILLISECONDS)) {
+      if (!permits.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) {
         throw new SQLException("No database connection free in time.", "08001");
       }
     } catch (InterruptedException e) {

@@ -66,9 +66,14 @@ public final class DemoConfig {
   private final int passwordIterations;
   private final int maxFailuresPerAccount;
   private final int maxFailuresPerIp;
+  private final int maxCaptchaFailuresPerIp;
+  private final List<String> trustedProxies;
   private final Duration throttleWindow;
   private final int threads;
+  private final int readThreads;
+  private final int queuedRequests;
   private final StoreSpec store;
+  private final Duration storeTimeout;
   private final Duration purgeInterval;
   private final boolean passwordGrant;
   private final Clock clock;
@@ -95,9 +100,14 @@ public final class DemoConfig {
     passwordIterations = b.passwordIterations;
     maxFailuresPerAccount = b.maxFailuresPerAccount;
     maxFailuresPerIp = b.maxFailuresPerIp;
+    maxCaptchaFailuresPerIp = b.maxCaptchaFailuresPerIp;
+    trustedProxies = List.copyOf(b.trustedProxies);
     throttleWindow = b.throttleWindow;
     threads = b.threads;
+    readThreads = b.readThreads;
+    queuedRequests = b.queuedRequests;
     store = b.store;
+    storeTimeout = b.storeTimeout;
     purgeInterval = b.purgeInterval;
     passwordGrant = b.passwordGrant;
     clock = b.clock;
@@ -184,16 +194,60 @@ public final class DemoConfig {
     return maxFailuresPerIp;
   }
 
+  /**
+   * Wrong captchas allowed per client address in a throttle window (100), counted apart from wrong
+   * passwords: they never spend the password budget.
+   */
+  public int maxCaptchaFailuresPerIp() {
+    return maxCaptchaFailuresPerIp;
+  }
+
+  /**
+   * The proxies whose {@code X-Forwarded-For} is believed ({@code --trusted-proxy}), as CIDR
+   * blocks; empty by default: the client is the socket's peer. See {@link ClientAddress}.
+   */
+  public List<String> trustedProxies() {
+    return trustedProxies;
+  }
+
   public Duration throttleWindow() {
     return throttleWindow;
   }
 
+  /**
+   * The worker threads that run requests ({@code --threads}, 16); see {@link DemoServer#start()}.
+   */
   public int threads() {
     return threads;
   }
 
+  /**
+   * The threads that read requests from clients ({@code --read-threads}, 64): a slow client holds
+   * one of them while it sends its request; see {@link DemoServer#start()}.
+   */
+  public int readThreads() {
+    return readThreads;
+  }
+
+  /**
+   * How many read requests may wait for a worker (1024); a request beyond them is answered 503
+   * {@code server_busy} at once.
+   */
+  public int queuedRequests() {
+    return queuedRequests;
+  }
+
   public StoreSpec store() {
     return store;
+  }
+
+  /**
+   * How long one write to a database store may take in all ({@code --store-timeout}, 10 s): the
+   * wait for a connection, for this process's turn (SQLite) and for the database's lock, after
+   * which the request is answered 503 {@code store_unavailable}.
+   */
+  public Duration storeTimeout() {
+    return storeTimeout;
   }
 
   /** How often expired and revoked sessions are deleted; zero never. */
@@ -233,14 +287,22 @@ public final class DemoConfig {
         + users.keySet()
         + ", corsOrigins="
         + corsOrigins
+        + ", trustedProxies="
+        + trustedProxies
         + ", secureCookie="
         + secureCookie
         + ", secrets="
         + (secretsGenerated ? "random" : "from environment")
+        + ", threads="
+        + threads
+        + ", readThreads="
+        + readThreads
         + ", passwordIterations="
         + passwordIterations
         + ", store="
         + store
+        + ", storeTimeout="
+        + storeTimeout
         + ", purgeInterval="
         + purgeInterval
         + ", passwordGrant="
@@ -257,6 +319,12 @@ public final class DemoConfig {
   /** The rule for {@code --port}, also used by the parser for a value that is not a number. */
   static ConfigException badPort(String value) {
     return new ConfigException("Flag --port needs a number from 0 to 65535, got '" + value + "'.");
+  }
+
+  /** The rule for a count of threads, also used by the parser for a value that is not a number. */
+  static ConfigException badCount(String flag, String value) {
+    return new ConfigException(
+        "Flag --" + flag + " needs a number of at least 1, got '" + value + "'.");
   }
 
   /** The rule for {@code --expired-status}, also used by the parser for a non-number. */
@@ -284,9 +352,14 @@ public final class DemoConfig {
     private int passwordIterations = DEFAULT_PASSWORD_ITERATIONS;
     private int maxFailuresPerAccount = 5;
     private int maxFailuresPerIp = 20;
+    private int maxCaptchaFailuresPerIp = 100;
+    private final List<String> trustedProxies = new ArrayList<>();
     private Duration throttleWindow = Duration.ofMinutes(15);
     private int threads = 16;
+    private int readThreads = 64;
+    private int queuedRequests = 1024;
     private StoreSpec store = StoreSpec.MEMORY;
+    private Duration storeTimeout = Duration.ofSeconds(10);
     private Duration purgeInterval = Duration.ofMinutes(10);
     private boolean passwordGrant;
     private Clock clock = Clock.systemUTC();
@@ -369,6 +442,20 @@ public final class DemoConfig {
       return this;
     }
 
+    public Builder maxCaptchaFailuresPerIp(int maxCaptchaFailuresPerIp) {
+      this.maxCaptchaFailuresPerIp = maxCaptchaFailuresPerIp;
+      return this;
+    }
+
+    /**
+     * Adds a proxy whose {@code X-Forwarded-For} is believed: a CIDR block such as {@code
+     * 10.0.0.0/8} or {@code ::1/128}, or one address.
+     */
+    public Builder trustedProxy(String cidr) {
+      trustedProxies.add(Objects.requireNonNull(cidr, "cidr == null").strip());
+      return this;
+    }
+
     public Builder throttleWindow(Duration throttleWindow) {
       this.throttleWindow = Objects.requireNonNull(throttleWindow, "throttleWindow == null");
       return this;
@@ -379,9 +466,25 @@ public final class DemoConfig {
       return this;
     }
 
+    public Builder queuedRequests(int queuedRequests) {
+      this.queuedRequests = queuedRequests;
+      return this;
+    }
+
+    public Builder readThreads(int readThreads) {
+      this.readThreads = readThreads;
+      return this;
+    }
+
     /** Where sessions live; {@link StoreSpec#MEMORY} by default. */
     public Builder store(StoreSpec store) {
       this.store = Objects.requireNonNull(store, "store == null");
+      return this;
+    }
+
+    /** The deadline of one write to a database store (10 s). */
+    public Builder storeTimeout(Duration storeTimeout) {
+      this.storeTimeout = Objects.requireNonNull(storeTimeout, "storeTimeout == null");
       return this;
     }
 
@@ -412,6 +515,7 @@ public final class DemoConfig {
       if (port < 0 || port > 65_535) throw badPort(String.valueOf(port));
       requirePositive("access-ttl", accessTtl);
       requirePositive("refresh-ttl", refreshTtl);
+      requirePositive("store-timeout", storeTimeout);
       if (rotationGrace.isNegative()) {
         throw new ConfigException("Flag --rotation-grace must not be negative.");
       }
@@ -446,7 +550,21 @@ public final class DemoConfig {
       requireAtLeastOne("passwordIterations", passwordIterations);
       requireAtLeastOne("maxFailuresPerAccount", maxFailuresPerAccount);
       requireAtLeastOne("maxFailuresPerIp", maxFailuresPerIp);
-      requireAtLeastOne("threads", threads);
+      requireAtLeastOne("maxCaptchaFailuresPerIp", maxCaptchaFailuresPerIp);
+      requireAtLeastOne("queuedRequests", queuedRequests);
+      for (var cidr : trustedProxies) {
+        var problem = ClientAddress.problem(cidr);
+        if (problem != null) {
+          throw new ConfigException(
+              "Flag --trusted-proxy needs a CIDR block like 10.0.0.0/8 or an address, got '"
+                  + cidr
+                  + "': "
+                  + problem
+                  + ".");
+        }
+      }
+      if (threads < 1) throw badCount("threads", String.valueOf(threads));
+      if (readThreads < 1) throw badCount("read-threads", String.valueOf(readThreads));
       if (throttleWindow.isNegative() || throttleWindow.isZero()) {
         throw new ConfigException("throttleWindow must be longer than zero.");
       }

@@ -2,6 +2,7 @@ package io.tokenpair.demo;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -11,11 +12,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
@@ -29,6 +31,12 @@ import java.util.function.UnaryOperator;
  * <p>Not thread-safe for start and stop; request handling is.
  */
 public final class DemoServer implements AutoCloseable {
+  /** The error of a 503 when the session store cannot be reached in time. */
+  static final String STORE_UNAVAILABLE = "store_unavailable";
+
+  /** Connections that may wait for a reader thread; beyond them a connection is closed. */
+  static final int QUEUED_CONNECTIONS = 1024;
+
   private final DemoConfig config;
   private final SessionStore sessions;
   private final Metrics metrics;
@@ -36,7 +44,8 @@ public final class DemoServer implements AutoCloseable {
   private final Map<String, Route> routes = new LinkedHashMap<>();
   private final boolean ownsSessions;
   private HttpServer server;
-  private ExecutorService executor;
+  private ThreadPoolExecutor readers;
+  private ThreadPoolExecutor workers;
   private ScheduledExecutorService purger;
 
   @FunctionalInterface
@@ -80,7 +89,7 @@ public final class DemoServer implements AutoCloseable {
    * check)}.
    */
   DemoServer(DemoConfig config, UnaryOperator<UserDirectory.Verifier> verifiers) {
-    this(config, SessionStore.open(config.store()), true, verifiers);
+    this(config, SessionStore.open(config.store(), config.storeTimeout()), true, verifiers);
   }
 
   /** A server on {@code sessions}, which stays open after {@link #stop()}: the caller owns it. */
@@ -99,11 +108,14 @@ public final class DemoServer implements AutoCloseable {
     var clock = config.clock();
     var tokens = new TokenService(config.accessSecret(), config.refreshSecret(), clock);
     var hasher = new PasswordHasher(config.passwordIterations());
-    var users = new UserDirectory(config.users(), hasher, verifiers.apply(hasher::verify));
+    var users =
+        new UserDirectory(
+            config.users(), hasher, verifiers.apply(hasher::verify), tokens.credentialKey());
     var throttle =
         new LoginThrottle(
             config.maxFailuresPerAccount(),
             config.maxFailuresPerIp(),
+            config.maxCaptchaFailuresPerIp(),
             config.throttleWindow(),
             clock);
     this.metrics = new Metrics(() -> sessions.activeCount(clock.instant()));
@@ -111,8 +123,10 @@ public final class DemoServer implements AutoCloseable {
     var bearer = new BearerAuth(tokens, sessions, clock, config.expiredStatus());
     var captchas = new CaptchaService(clock);
     var grants = new Grants(config, tokens, sessions, users, throttle, captchas, metrics);
-    var auth = new AuthEndpoints(config, tokens, sessions, captchas, grants, bearer, metrics);
-    var token = new TokenEndpoint(config, grants, metrics);
+    var clients = new ClientAddress(config.trustedProxies());
+    var auth =
+        new AuthEndpoints(config, tokens, sessions, captchas, grants, bearer, metrics, clients);
+    var token = new TokenEndpoint(config, grants, metrics, clients);
     var api = new ApiEndpoints(bearer);
 
     route("/healthz", "healthz", "GET", false, this::healthz);
@@ -133,32 +147,51 @@ public final class DemoServer implements AutoCloseable {
     routes.put(path, new Route(name, Set.of(method), origin, handler, ErrorBody.ENVELOPE));
   }
 
-  /** Binds and starts serving. Returns this. */
+  /**
+   * Binds and starts serving. Returns this.
+   *
+   * <p>Two thread pools serve requests. {@link DemoConfig#readThreads()} reader threads take the
+   * connections the JDK server hands over, which then reads the request's line and headers on them,
+   * and read the body (at most {@link Http#MAX_BODY_BYTES}) into memory: a slow client holds a
+   * reader, never a worker, and for at most {@code sun.net.httpserver.maxReqTime} (see {@link
+   * Main#applySystemProperties()}). The request then goes to one of {@link DemoConfig#threads()}
+   * workers, which run the handlers (password hashing, the session store); up to {@link
+   * DemoConfig#queuedRequests()} requests wait for one, and a request beyond them is answered 503
+   * {@code server_busy} with {@code Retry-After: 1} by its reader at once. Connections beyond the
+   * readers and their queue of {@link #QUEUED_CONNECTIONS} are closed unanswered. Nothing runs on
+   * the JDK server's accept thread.
+   */
   public DemoServer start() throws IOException {
     if (server != null) throw new IllegalStateException("Already started.");
     var address = new InetSocketAddress(config.host(), config.port());
     var http = HttpServer.create(address, 128);
-    var threadIds = new AtomicInteger();
-    var pool =
-        new ThreadPoolExecutor(
-            config.threads(),
-            config.threads(),
-            60,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(1024),
-            r -> {
-              var t = new Thread(r, "tokenpair-http-" + threadIds.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            },
-            new ThreadPoolExecutor.CallerRunsPolicy());
-    http.setExecutor(pool);
-    http.createContext("/", this::handle);
+    var readPool = pool("tokenpair-read-", config.readThreads(), QUEUED_CONNECTIONS);
+    var workPool = pool("tokenpair-http-", config.threads(), config.queuedRequests());
+    http.setExecutor(readPool);
+    http.createContext("/", this::accept);
     http.start();
     this.server = http;
-    this.executor = pool;
+    this.readers = readPool;
+    this.workers = workPool;
     schedulePurge();
     return this;
+  }
+
+  /** A fixed pool of daemon threads with a bounded queue that refuses work beyond it. */
+  private static ThreadPoolExecutor pool(String name, int threads, int queue) {
+    var ids = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        threads,
+        threads,
+        60,
+        TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(queue),
+        r -> {
+          var t = new Thread(r, name + ids.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        },
+        new ThreadPoolExecutor.AbortPolicy());
   }
 
   private void schedulePurge() {
@@ -191,7 +224,8 @@ public final class DemoServer implements AutoCloseable {
   public void stop() {
     if (server == null) return;
     server.stop(0);
-    executor.shutdownNow();
+    readers.shutdownNow();
+    workers.shutdownNow();
     server = null;
     if (purger != null) {
       purger.shutdownNow();
@@ -238,48 +272,110 @@ public final class DemoServer implements AutoCloseable {
     return metrics;
   }
 
+  /** Requests read and waiting for a worker. */
+  int queuedRequests() {
+    return workers.getQueue().size();
+  }
+
   /** The purge scheduler while started with a positive interval, else null. */
   ScheduledExecutorService purger() {
     return purger;
   }
 
-  private void handle(HttpExchange ex) {
-    long start = System.nanoTime();
-    var route = routes.get(ex.getRequestURI().getRawPath());
-    var routeName = route == null ? "other" : route.name();
-    var errors = route == null ? ErrorBody.ENVELOPE : route.errors();
-    var observed = new java.util.concurrent.atomic.AtomicBoolean();
-    Runnable observe =
-        () -> {
-          if (observed.compareAndSet(false, true)) {
-            metrics.observe(routeName, System.nanoTime() - start);
-          }
-        };
-    ex.setAttribute(Http.BEFORE_ANSWER, observe);
+  /**
+   * On a reader thread, with the request's line and headers read: checks what needs no worker,
+   * reads the body, and hands the request to a worker, or answers 503 when none is free in time.
+   */
+  private void accept(HttpExchange ex) {
+    var call = new Call(ex);
+    if (!call.attempt(() -> prepare(ex, call.route))) {
+      call.end();
+      return;
+    }
     try {
-      dispatch(ex, route);
-    } catch (ApiException e) {
-      sendError(ex, errors, e);
-    } catch (SessionStoreException e) {
-      // The database is down or too busy: transient, the client retries.
-      System.err.println(
-          "demo-server: session store unavailable on " + routeName + ": " + describe(e));
-      sendError(
-          ex,
-          errors,
-          new ApiException(503, "store_unavailable", "Sessions are unavailable. Try again.")
+      workers.execute(
+          () -> {
+            call.attempt(
+                () -> {
+                  call.route.handler().handle(ex);
+                  return true;
+                });
+            call.end();
+          });
+    } catch (RejectedExecutionException e) {
+      call.answer(
+          new ApiException(503, "server_busy", "The server is busy. Try again.")
               .header("Retry-After", "1"));
-    } catch (RuntimeException | IOException e) {
-      // Never a stack trace to the client; the type only, no message, to stderr.
-      System.err.println("demo-server: internal error on " + routeName + ": " + e.getClass());
-      sendError(ex, errors, new ApiException(500, "internal_error", "Internal error."));
-    } finally {
-      observe.run(); // Already run when an answer was sent: once per request.
+      call.end();
+    }
+  }
+
+  /** One step of a request; returns whether the request goes on. */
+  @FunctionalInterface
+  private interface Step {
+    boolean run() throws IOException;
+  }
+
+  /** One request on its way through the reader and a worker: its route, errors and metrics. */
+  private final class Call {
+    private final HttpExchange ex;
+    private final Route route;
+    private final String routeName;
+    private final ErrorBody errors;
+    private final long start = System.nanoTime();
+    private final AtomicBoolean observed = new AtomicBoolean();
+
+    Call(HttpExchange ex) {
+      this.ex = ex;
+      this.route = routes.get(ex.getRequestURI().getRawPath());
+      this.routeName = route == null ? "other" : route.name();
+      this.errors = route == null ? ErrorBody.ENVELOPE : route.errors();
+      ex.setAttribute(Http.BEFORE_ANSWER, (Runnable) this::observe);
+    }
+
+    private void observe() {
+      if (observed.compareAndSet(false, true)) {
+        metrics.observe(routeName, System.nanoTime() - start);
+      }
+    }
+
+    /** Runs {@code step}; a failure is answered here, and the request goes no further. */
+    boolean attempt(Step step) {
+      try {
+        return step.run();
+      } catch (ApiException e) {
+        answer(e);
+      } catch (SessionStoreException e) {
+        // The database is down or too busy: transient, the client retries.
+        System.err.println(
+            "demo-server: session store unavailable on " + routeName + ": " + describe(e));
+        answer(
+            new ApiException(503, STORE_UNAVAILABLE, "Sessions are unavailable. Try again.")
+                .header("Retry-After", "1"));
+      } catch (RuntimeException | IOException e) {
+        // Never a stack trace to the client; the type only, no message, to stderr.
+        System.err.println("demo-server: internal error on " + routeName + ": " + e.getClass());
+        answer(new ApiException(500, "internal_error", "Internal error."));
+      }
+      return false;
+    }
+
+    void answer(ApiException e) {
+      sendError(ex, errors, e);
+    }
+
+    /** Counts the request (once, whether answered or not) and closes the exchange. */
+    void end() {
+      observe();
       ex.close();
     }
   }
 
-  private void dispatch(HttpExchange ex, Route route) throws IOException {
+  /**
+   * Everything before the handler, on the reader: headers, CORS, OPTIONS, the method, the origin,
+   * and the body, read into memory. Returns false when the request was answered here.
+   */
+  private boolean prepare(HttpExchange ex, Route route) throws IOException {
     if (route == null) throw new ApiException(404, "not_found", "No such endpoint.");
     var path = ex.getRequestURI().getRawPath();
     var headers = ex.getResponseHeaders();
@@ -292,15 +388,15 @@ public final class DemoServer implements AutoCloseable {
     if (method.equals("OPTIONS")) {
       origins.preflight(ex, route.allow() + ", OPTIONS");
       Http.sendEmpty(ex, 204);
-      return;
+      return false;
     }
     if (!route.methods().contains(method)) {
       throw new ApiException(405, "method_not_allowed", "Use " + route.allow() + ".")
           .header("Allow", route.allow());
     }
     if (route.checkOrigin()) origins.requireAllowedOrPresentless(ex);
-    Http.checkDeclaredLength(ex);
-    route.handler().handle(ex);
+    ex.setStreams(new ByteArrayInputStream(Http.readBody(ex)), null);
+    return true;
   }
 
   private void healthz(HttpExchange ex) throws IOException {

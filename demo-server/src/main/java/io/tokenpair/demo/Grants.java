@@ -130,11 +130,15 @@ final class Grants {
    */
   Pair login(String ip, String username, String password, String captchaId, String captcha)
       throws Refused {
-    var attempt = throttle.reserve(ip, username);
+    var captchaOn = config.captcha() != CaptchaMode.OFF;
+    var attempt = throttle.reserve(ip, username, captchaOn);
     if (!attempt.allowed()) throw refuse(metrics::login, Reason.THROTTLED, attempt.retryAfter());
-    if (config.captcha() != CaptchaMode.OFF && !captchas.verify(captchaId, captcha)) {
-      attempt.captchaFailed();
-      throw refuse(metrics::login, Reason.INVALID_CAPTCHA, Duration.ZERO);
+    if (captchaOn) {
+      if (!captchas.verify(captchaId, captcha)) {
+        attempt.captchaFailed();
+        throw refuse(metrics::login, Reason.INVALID_CAPTCHA, Duration.ZERO);
+      }
+      attempt.captchaPassed();
     }
     var user = users.authenticate(username, password);
     if (user.isEmpty()) {
@@ -153,7 +157,7 @@ final class Grants {
             tokens.newId());
     sessions.create(session);
     metrics.login("ok");
-    return issue(session, now, "ok");
+    return issue(session, user.get().credential(), now, "ok");
   }
 
   /**
@@ -180,16 +184,30 @@ final class Grants {
             now,
             config.rotationGrace());
     return switch (rotation.outcome()) {
-      case ROTATED -> refreshed(rotation.session(), now, "ok");
-      case GRACE -> refreshed(rotation.session(), now, "grace");
+      case ROTATED -> refreshed(claims, rotation.session(), now, "ok");
+      case GRACE -> refreshed(claims, rotation.session(), now, "grace");
       case REUSE_DETECTED -> throw refuse(metrics::refresh, Reason.REUSED, Duration.ZERO);
       case REJECTED -> throw refuse(metrics::refresh, Reason.ENDED, Duration.ZERO);
     };
   }
 
-  private Pair refreshed(Session session, Instant now, String outcome) {
+  /**
+   * The pair of a refreshed session, whose user is looked up first: a session whose user is gone
+   * from {@code --user}, or whose password changed since its refresh token was issued (its {@code
+   * cred} claim no longer matches), is revoked and refused. A token without {@code cred} (issued
+   * before the claim existed) only needs its user to exist; its successor carries the claim.
+   */
+  private Pair refreshed(
+      TokenService.RefreshClaims claims, Session session, Instant now, String outcome)
+      throws Refused {
+    var user = users.find(session.username());
+    if (user.isEmpty()
+        || (claims.credential() != null && !claims.credential().equals(user.get().credential()))) {
+      sessions.revoke(session.sid());
+      throw refuse(metrics::refresh, Reason.ENDED, Duration.ZERO);
+    }
     metrics.refresh(outcome);
-    return issue(session, now, outcome);
+    return issue(session, user.get().credential(), now, outcome);
   }
 
   private static Refused refuse(Consumer<String> counter, Reason reason, Duration retryAfter) {
@@ -197,8 +215,8 @@ final class Grants {
     return new Refused(reason, retryAfter);
   }
 
-  /** An access token and the session's current refresh token. */
-  private Pair issue(Session session, Instant now, String outcome) {
+  /** An access token and the session's current refresh token, stamped with {@code credential}. */
+  private Pair issue(Session session, String credential, Instant now, String outcome) {
     var access =
         tokens.issueAccess(
             session.subject(), session.username(), session.sid(), now.plus(config.accessTtl()));
@@ -208,7 +226,8 @@ final class Grants {
             session.sid(),
             session.currentJti(),
             session.generation(),
-            session.expiresAt());
+            session.expiresAt(),
+            credential);
     return new Pair(
         access, config.accessTtl(), refresh, Duration.between(now, session.expiresAt()), outcome);
   }

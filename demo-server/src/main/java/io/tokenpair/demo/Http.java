@@ -31,7 +31,7 @@ final class Http {
   private Http() {}
 
   /** Rejects a declared body over {@link #MAX_BODY_BYTES} before reading it. */
-  static void checkDeclaredLength(HttpExchange ex) {
+  private static void checkDeclaredLength(HttpExchange ex) {
     var length = ex.getRequestHeaders().getFirst("Content-Length");
     if (length == null) return;
     long n;
@@ -128,13 +128,6 @@ final class Http {
       }
     }
     return values;
-  }
-
-  static String clientIp(HttpExchange ex) {
-    var address = ex.getRemoteAddress();
-    return address.getAddress() != null
-        ? address.getAddress().getHostAddress()
-        : address.getHostString();
   }
 
   /** True when the request arrived over TLS or through a proxy that says it did. */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
 
@@ -36,8 +37,12 @@ import org.sqlite.SQLiteConfig;
  * <p>SQLite allows one writer at a time: this store runs in WAL mode with {@code synchronous=FULL},
  * takes the write lock up front ({@code BEGIN IMMEDIATE}), serializes its own writers in process
  * and lets other processes wait on {@code busy_timeout}, so concurrent refreshes queue instead of
- * failing with {@code SQLITE_BUSY}. A database that cannot be reached surfaces as {@link
- * SessionStoreException}. Tokens and passwords are never logged. This class is thread-safe.
+ * failing with {@code SQLITE_BUSY}. Every write has one deadline ({@code --store-timeout}, 10 s by
+ * default), counted from its call: the wait for this process's turn, for a pooled connection and
+ * for SQLite's lock (whose {@code busy_timeout} is set to what is left) all spend it, so the k-th
+ * of k queued writes fails by its deadline too, not after k of them. A database that cannot be
+ * reached, or a write past its deadline, surfaces as {@link SessionStoreException}. Tokens and
+ * passwords are never logged. This class is thread-safe.
  */
 public final class JdbcSessionStore implements SessionStore {
   static final String SESSIONS = "tokenpair_session";
@@ -45,8 +50,10 @@ public final class JdbcSessionStore implements SessionStore {
   /** The table of spent jtis of the earlier schema; dropped by the migration. */
   static final String LEGACY_USED_JTIS = "tokenpair_used_jti";
 
-  /** How long a writer waits for SQLite's lock, and a caller for a pooled connection. */
-  static final int LOCK_TIMEOUT_MILLIS = 10_000;
+  /**
+   * The deadline of one write, waits included, unless {@link #open(StoreSpec, Duration)} sets one.
+   */
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   private static final List<String> SCHEMA =
       List.of(
@@ -116,15 +123,20 @@ public final class JdbcSessionStore implements SessionStore {
   private static final String PURGE_SESSIONS =
       "DELETE FROM " + SESSIONS + " WHERE revoked = TRUE OR expires_at <= ?";
 
+  /** The SQLState of a wait that reached its deadline. */
+  private static final String TIMED_OUT = "HYT00";
+
   private final ConnectionPool pool;
   private final boolean sqlite;
+  private final long timeoutNanos;
 
   /** SQLite only: one writing transaction of this process at a time; null for PostgreSQL. */
   private final ReentrantLock writeLock;
 
-  private JdbcSessionStore(ConnectionPool pool, boolean sqlite) {
+  private JdbcSessionStore(ConnectionPool pool, boolean sqlite, Duration timeout) {
     this.pool = pool;
     this.sqlite = sqlite;
+    this.timeoutNanos = timeout.toNanos();
     this.writeLock = sqlite ? new ReentrantLock(true) : null;
   }
 
@@ -143,7 +155,24 @@ public final class JdbcSessionStore implements SessionStore {
    * @throws IllegalArgumentException for {@link StoreSpec.Kind#MEMORY}
    */
   public static JdbcSessionStore open(StoreSpec spec) {
+    return open(spec, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * As {@link #open(StoreSpec)}, with {@code timeout} as the deadline of each write (see the class
+   * Javadoc) and of each read's wait for a connection.
+   *
+   * @throws SessionStoreException when the database cannot be opened
+   * @throws IllegalArgumentException for {@link StoreSpec.Kind#MEMORY} or a timeout that is not
+   *     positive
+   */
+  public static JdbcSessionStore open(StoreSpec spec, Duration timeout) {
     Objects.requireNonNull(spec, "spec == null");
+    Objects.requireNonNull(timeout, "timeout == null");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive");
+    }
+    int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
     var store =
         switch (spec.kind()) {
           case MEMORY -> throw new IllegalArgumentException("The memory store is not JDBC.");
@@ -152,10 +181,9 @@ public final class JdbcSessionStore implements SessionStore {
             var config = new SQLiteConfig();
             config.setJournalMode(SQLiteConfig.JournalMode.WAL);
             config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-            config.setBusyTimeout(LOCK_TIMEOUT_MILLIS);
+            config.setBusyTimeout(millis);
             yield new JdbcSessionStore(
-                new ConnectionPool(spec.jdbcUrl(), config.toProperties(), 4, LOCK_TIMEOUT_MILLIS),
-                true);
+                new ConnectionPool(spec.jdbcUrl(), config.toProperties(), 4), true, timeout);
           }
           case POSTGRESQL -> {
             var properties = new Properties(); // the URL's own parameters take precedence
@@ -163,7 +191,7 @@ public final class JdbcSessionStore implements SessionStore {
             properties.setProperty("socketTimeout", "15"); // a hung database fails the request
             properties.setProperty("ApplicationName", "tokenpair demo-server");
             yield new JdbcSessionStore(
-                new ConnectionPool(spec.jdbcUrl(), properties, 8, LOCK_TIMEOUT_MILLIS), false);
+                new ConnectionPool(spec.jdbcUrl(), properties, 8), false, timeout);
           }
         };
     try {
@@ -443,22 +471,43 @@ public final class JdbcSessionStore implements SessionStore {
   }
 
   private <T> T read(String what, Work<T> work) {
-    return call(what, work);
+    return call(what, work, System.nanoTime() + timeoutNanos);
   }
 
+  /**
+   * Runs a write within one deadline, {@code timeout} from now: the wait for this process's turn
+   * (SQLite), for a connection and for the database's lock all count against it, so a write fails
+   * by its deadline however many are queued before it.
+   */
   private <T> T write(String what, Work<T> work) {
-    if (writeLock == null) return call(what, work);
-    writeLock.lock();
+    long deadline = System.nanoTime() + timeoutNanos;
+    if (writeLock == null) return call(what, work, deadline);
     try {
-      return call(what, work);
+      if (!writeLock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+        throw new SessionStoreException(
+            "The session store could not " + what + ".",
+            new SQLException("Other writes held the store until the deadline.", TIMED_OUT));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SessionStoreException("The session store could not " + what + ".", e);
+    }
+    try {
+      return call(what, work, deadline);
     } finally {
       writeLock.unlock();
     }
   }
 
-  private <T> T call(String what, Work<T> work) {
-    try (var lease = pool.borrow()) {
+  private <T> T call(String what, Work<T> work, long deadline) {
+    try (var lease = pool.borrow(remainingMillis(deadline))) {
       try {
+        if (sqlite) {
+          // SQLite's own wait for its lock gets what is left of the deadline.
+          try (var statement = lease.connection.createStatement()) {
+            statement.execute("PRAGMA busy_timeout = " + remainingMillis(deadline));
+          }
+        }
         return work.run(lease.connection);
       } catch (SQLException | RuntimeException e) {
         // Rare, and the connection's state is then unknown (a transaction left open, a lost
@@ -469,6 +518,11 @@ public final class JdbcSessionStore implements SessionStore {
     } catch (SQLException e) {
       throw new SessionStoreException("The session store could not " + what + ".", e);
     }
+  }
+
+  /** Milliseconds left until {@code deadline}, at least 1; a timed-out wait fails on its own. */
+  private static long remainingMillis(long deadline) {
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
   }
 
   /**

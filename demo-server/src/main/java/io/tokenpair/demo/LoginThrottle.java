@@ -9,12 +9,18 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Limits login attempts per client IP and per account in a fixed window. An attempt is {@linkplain
- * #reserve reserved} before its password is checked, atomically on both keys, and counts as a
+ * Limits login attempts per client IP and per account in a fixed window, which starts at the key's
+ * first failed attempt (an attempt given back does not start one). An attempt is {@linkplain
+ * #reserve reserved} before its password is checked, atomically on every key, and counts as a
  * failure from then on; a successful login {@linkplain Attempt#succeeded() gives back} its IP slot
  * and clears the account's count. So of any number of concurrent wrong passwords, at most the limit
  * of each key ever reach the password check. Once a key is at its limit, attempts for it are
  * refused until its window ends; {@link Attempt#retryAfter()} says for how long.
+ *
+ * <p>Wrong captchas have a budget of their own per IP: a login with a captcha also reserves a slot
+ * of it, which a right captcha gives back; a wrong one keeps it and gives back the IP's and the
+ * account's password slots, as no password was checked. So junk logins with bad captchas, almost
+ * free to send, never lock the users behind one address out of their password attempts.
  *
  * <p>This class is thread-safe: its state is guarded by its own monitor, held only for a few map
  * operations (never across the password check).
@@ -24,6 +30,7 @@ public final class LoginThrottle {
 
   private final int maxPerAccount;
   private final int maxPerIp;
+  private final int maxCaptchaPerIp;
   private final Duration window;
   private final Clock clock;
 
@@ -34,31 +41,39 @@ public final class LoginThrottle {
 
   /**
    * One login attempt. When {@link #allowed()}, it was counted against its IP and account as a
-   * failure; the caller reports a success with {@link #succeeded()}. Not thread-safe: one request
-   * owns it.
+   * failure, and against the IP's captcha budget when a captcha is checked; the caller settles it
+   * with {@link #captchaPassed()} or {@link #captchaFailed()}, then {@link #succeeded()} when the
+   * password matched. Not thread-safe: one request owns it.
    */
   public final class Attempt {
     private final String ipKey;
     private final String accountKey;
+    private final String captchaKey;
     private final Instant ipWindow;
     private final Instant accountWindow;
+    private final Instant captchaWindow;
     private final Duration retryAfter;
+    private boolean captchaSettled;
     private boolean settled;
 
     private Attempt(
         String ipKey,
         String accountKey,
+        String captchaKey,
         Instant ipWindow,
         Instant accountWindow,
+        Instant captchaWindow,
         Duration retryAfter) {
       this.ipKey = ipKey;
       this.accountKey = accountKey;
+      this.captchaKey = captchaKey;
       this.ipWindow = ipWindow;
       this.accountWindow = accountWindow;
+      this.captchaWindow = captchaWindow;
       this.retryAfter = retryAfter;
     }
 
-    /** True when the attempt may go on to the password check. */
+    /** True when the attempt may go on to the captcha and password checks. */
     public boolean allowed() {
       return retryAfter.isZero();
     }
@@ -66,6 +81,17 @@ public final class LoginThrottle {
     /** How long the caller must wait; {@link Duration#ZERO} when {@link #allowed()}. */
     public Duration retryAfter() {
       return retryAfter;
+    }
+
+    /** The captcha was right: gives its slot back. At most once, with {@link #captchaFailed()}. */
+    public void captchaPassed() {
+      if (!allowed() || captchaSettled) return;
+      captchaSettled = true;
+      if (captchaKey != null) {
+        synchronized (LoginThrottle.this) {
+          giveBack(captchaKey, captchaWindow);
+        }
+      }
     }
 
     /**
@@ -82,14 +108,16 @@ public final class LoginThrottle {
     }
 
     /**
-     * The captcha was wrong, so no password was checked: the attempt counts against the IP only,
-     * and a wrong captcha never locks an account. At most once, as {@link #succeeded()}.
+     * The captcha was wrong, so no password was checked: the attempt counts against the IP's
+     * captcha budget only, never against its password budget nor the account. At most once, as
+     * {@link #succeeded()}.
      */
     public void captchaFailed() {
-      if (settle() && accountKey != null) {
-        synchronized (LoginThrottle.this) {
-          giveBack(accountKey, accountWindow);
-        }
+      if (!settle()) return;
+      captchaSettled = true;
+      synchronized (LoginThrottle.this) {
+        giveBack(ipKey, ipWindow);
+        if (accountKey != null) giveBack(accountKey, accountWindow);
       }
     }
 
@@ -100,38 +128,66 @@ public final class LoginThrottle {
     }
   }
 
-  public LoginThrottle(int maxPerAccount, int maxPerIp, Duration window, Clock clock) {
+  /**
+   * @param maxPerAccount wrong passwords per account and window
+   * @param maxPerIp wrong passwords per client address and window
+   * @param maxCaptchaPerIp wrong captchas per client address and window, a budget of their own
+   */
+  public LoginThrottle(
+      int maxPerAccount, int maxPerIp, int maxCaptchaPerIp, Duration window, Clock clock) {
     this.maxPerAccount = maxPerAccount;
     this.maxPerIp = maxPerIp;
+    this.maxCaptchaPerIp = maxCaptchaPerIp;
     this.window = Objects.requireNonNull(window, "window == null");
     this.clock = Objects.requireNonNull(clock, "clock == null");
   }
 
+  /** As {@link #reserve(String, String, boolean)} for a login without a captcha. */
+  public Attempt reserve(String ip, String username) {
+    return reserve(ip, username, false);
+  }
+
   /**
-   * Reserves an attempt for {@code ip} and, unless null, {@code username}: both keys are counted,
-   * or, when either is at its limit, neither is and the attempt is refused.
+   * Reserves an attempt for {@code ip} and, unless null, {@code username}, and when {@code captcha}
+   * a slot of the IP's captcha budget: all keys are counted, or, when any is at its limit, none is
+   * and the attempt is refused.
    */
-  public synchronized Attempt reserve(String ip, String username) {
+  public synchronized Attempt reserve(String ip, String username, boolean captcha) {
     Objects.requireNonNull(ip, "ip == null");
     var now = clock.instant();
     if (windows.size() > MAX_KEYS) windows.values().removeIf(w -> expired(w, now));
-    var ipKey = ipKey(ip);
+    var ipKey = "ip:" + ip;
     var accountKey = username != null ? accountKey(username) : null;
+    var captchaKey = captcha ? "captcha:" + ip : null;
     var wait = blockedFor(ipKey, maxPerIp, now);
-    if (accountKey != null) {
-      var accountWait = blockedFor(accountKey, maxPerAccount, now);
-      if (accountWait.compareTo(wait) > 0) wait = accountWait;
-    }
-    if (!wait.isZero()) return new Attempt(ipKey, accountKey, null, null, wait);
-    var ipWindow = increment(ipKey, now);
-    var accountWindow = accountKey != null ? increment(accountKey, now) : null;
-    return new Attempt(ipKey, accountKey, ipWindow, accountWindow, Duration.ZERO);
+    if (accountKey != null) wait = longer(wait, blockedFor(accountKey, maxPerAccount, now));
+    if (captchaKey != null) wait = longer(wait, blockedFor(captchaKey, maxCaptchaPerIp, now));
+    if (!wait.isZero()) return new Attempt(ipKey, accountKey, captchaKey, null, null, null, wait);
+    return new Attempt(
+        ipKey,
+        accountKey,
+        captchaKey,
+        increment(ipKey, now),
+        accountKey != null ? increment(accountKey, now) : null,
+        captchaKey != null ? increment(captchaKey, now) : null,
+        Duration.ZERO);
   }
 
-  /** Uncounts one attempt of {@code key}, unless its window has moved on. Guarded by this. */
+  private static Duration longer(Duration a, Duration b) {
+    return b.compareTo(a) > 0 ? b : a;
+  }
+
+  /**
+   * Uncounts one attempt of {@code key}, unless its window has moved on. A window left with no
+   * attempt goes: the next failure starts a new one, so a window starts at the first attempt that
+   * still counts (the first failure), as the test double's does. Guarded by this.
+   */
   private void giveBack(String key, Instant windowStart) {
     var w = windows.get(key);
-    if (w != null && w.start().equals(windowStart) && w.attempts() > 0) {
+    if (w == null || !w.start().equals(windowStart) || w.attempts() <= 0) return;
+    if (w.attempts() == 1) {
+      windows.remove(key);
+    } else {
       windows.put(key, new Window(w.start(), w.attempts() - 1));
     }
   }
@@ -156,10 +212,6 @@ public final class LoginThrottle {
 
   private boolean expired(Window w, Instant now) {
     return !now.isBefore(w.start().plus(window));
-  }
-
-  private static String ipKey(String ip) {
-    return "ip:" + ip;
   }
 
   private static String accountKey(String username) {

@@ -15,6 +15,11 @@ import java.util.Map;
  * user-supplied passwords.
  */
 public final class Main {
+  /** The JDK server's limit, in seconds, on the time a client may take to send its request. */
+  static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
+
+  static final int MAX_REQUEST_SECONDS = 15;
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -32,10 +37,21 @@ public final class Main {
    *       on, and keep-alive calls would stall about 40 ms each on Nagle plus delayed ACK.
    *   <li>{@code java.awt.headless=true}, unless set otherwise: captcha images are drawn without a
    *       display.
+   *   <li>{@code sun.net.httpserver.maxReqTime=}{@value #MAX_REQUEST_SECONDS}, unless set
+   *       otherwise: the JDK's server closes a connection that has not sent its whole request
+   *       (line, headers and body) that many seconds after its first byte, so a slow client holds a
+   *       reader thread for at most that long. Above the session store's 10-second deadline, though
+   *       a request waits for the store only once it has been read.
    * </ul>
+   *
+   * <p>The JDK reads these once, when its first HTTP server is created: later changes have no
+   * effect in that JVM.
    */
   public static void applySystemProperties() {
     System.setProperty("sun.net.httpserver.nodelay", "true");
+    if (System.getProperty(MAX_REQUEST_TIME) == null) {
+      System.setProperty(MAX_REQUEST_TIME, String.valueOf(MAX_REQUEST_SECONDS));
+    }
     if (System.getProperty("java.awt.headless") == null) {
       System.setProperty("java.awt.headless", "true");
     }

@@ -95,9 +95,18 @@ public interface SessionStore extends AutoCloseable {
    * @throws SessionStoreException when a database store cannot be opened
    */
   static SessionStore open(StoreSpec spec) {
+    return open(spec, JdbcSessionStore.DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * Opens the store {@code spec} names; a database store gives each write {@code timeout} in all.
+   *
+   * @throws SessionStoreException when a database store cannot be opened
+   */
+  static SessionStore open(StoreSpec spec, Duration timeout) {
     return switch (spec.kind()) {
       case MEMORY -> new InMemorySessionStore();
-      case SQLITE, POSTGRESQL -> JdbcSessionStore.open(spec);
+      case SQLITE, POSTGRESQL -> JdbcSessionStore.open(spec, timeout);
     };
   }
 }

@@ -46,11 +46,13 @@ final class TokenEndpoint {
   private final DemoConfig config;
   private final Grants grants;
   private final Metrics metrics;
+  private final ClientAddress clients;
 
-  TokenEndpoint(DemoConfig config, Grants grants, Metrics metrics) {
+  TokenEndpoint(DemoConfig config, Grants grants, Metrics metrics, ClientAddress clients) {
     this.config = config;
     this.grants = grants;
     this.metrics = metrics;
+    this.clients = clients;
   }
 
   void token(HttpExchange ex) throws IOException {
@@ -103,7 +105,7 @@ final class TokenEndpoint {
     try {
       pair =
           grants.login(
-              Http.clientIp(ex),
+              clients.of(ex),
               username,
               password,
               form.optional("captcha_id"),
@@ -153,14 +155,18 @@ final class TokenEndpoint {
    * 413, a broken {@code Content-Length}) or by the server (503, 500): {@code
    * {"error":"...","error_description":"..."}}. A code outside §5.2 becomes {@code invalid_request}
    * for a 4xx, except {@code too_many_attempts} with 429; {@code temporarily_unavailable} for a 503
-   * and {@code server_error} for another 5xx (the codes of §4.1.2.1).
+   * or {@code store_unavailable} and {@code server_error} for another 5xx (the codes of §4.1.2.1).
+   * {@code TokenServerDispatcher.failNextRefresh} maps statuses the same way.
    */
   static Map<String, Object> errorBody(ApiException e) {
     String error;
     if (ERRORS.contains(e.error()) || e.status() == 429) {
       error = e.error();
     } else if (e.status() >= 500) {
-      error = e.status() == 503 ? "temporarily_unavailable" : "server_error";
+      error =
+          e.status() == 503 || e.error().equals(DemoServer.STORE_UNAVAILABLE)
+              ? "temporarily_unavailable"
+              : "server_error";
     } else {
       error = "invalid_request";
     }

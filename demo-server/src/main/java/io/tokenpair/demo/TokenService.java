@@ -6,6 +6,7 @@ import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.JWTVerificationException;
 import com.auth0.jwt.exceptions.TokenExpiredException;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,11 +36,16 @@ public final class TokenService {
   /** The refresh token's claim for its family's rotation counter. */
   static final String GENERATION = "gen";
 
+  /** The refresh token's claim for its user's credential stamp ({@link UserDirectory.User}). */
+  static final String CREDENTIAL = "cred";
+
   private final Algorithm accessKey;
   private final Algorithm refreshKey;
   private final JWTVerifier accessVerifier;
   private final JWTVerifier refreshVerifier;
+  private final JWTVerifier expiredAccessVerifier;
   private final Clock clock;
+  private final byte[] credentialKey;
   private final SecureRandom random = new SecureRandom();
 
   /** Claims of a verified access token. */
@@ -50,9 +56,16 @@ public final class TokenService {
    *
    * @param generation the family's rotation counter when the token was issued (claim {@code gen}),
    *     or {@link SessionStore#UNKNOWN_GENERATION} for a token issued before tokens carried it
+   * @param credential the user's credential stamp when the token was issued (claim {@code cred}),
+   *     or null for a token issued before tokens carried it
    */
   public record RefreshClaims(
-      String subject, String sid, String jti, long generation, Instant expiresAt) {}
+      String subject,
+      String sid,
+      String jti,
+      long generation,
+      Instant expiresAt,
+      String credential) {}
 
   /**
    * Why a token was refused. {@link #expired()} is true only for a token that is otherwise valid.
@@ -73,13 +86,26 @@ public final class TokenService {
 
   public TokenService(byte[] accessSecret, byte[] refreshSecret, Clock clock) {
     this.clock = clock;
+    this.credentialKey =
+        Algorithm.HMAC256(refreshSecret)
+            .sign("tokenpair-credential".getBytes(StandardCharsets.UTF_8));
     this.accessKey = Algorithm.HMAC256(accessSecret);
     this.refreshKey = Algorithm.HMAC256(refreshSecret);
     this.accessVerifier = verifier(accessKey, ACCESS_AUDIENCE, clock);
     this.refreshVerifier = verifier(refreshKey, REFRESH_AUDIENCE, clock);
+    var expiredAccepted = base(accessKey, ACCESS_AUDIENCE);
+    expiredAccepted.acceptExpiresAt(EXPIRED_ACCEPTED_SECONDS);
+    this.expiredAccessVerifier = expiredAccepted.build(clock);
   }
 
+  /** How long after its expiry an access token still names its session for a logout: ten years. */
+  private static final long EXPIRED_ACCEPTED_SECONDS = 3650L * 24 * 3600;
+
   private static JWTVerifier verifier(Algorithm key, String audience, Clock clock) {
+    return base(key, audience).build(clock);
+  }
+
+  private static JWTVerifier.BaseVerification base(Algorithm key, String audience) {
     var verification =
         (JWTVerifier.BaseVerification)
             JWT.require(key)
@@ -90,7 +116,15 @@ public final class TokenService {
                 .withClaimPresence("sid")
                 .withClaimPresence("jti")
                 .acceptLeeway(LEEWAY_SECONDS);
-    return verification.build(clock);
+    return verification;
+  }
+
+  /**
+   * The key of the users' credential stamps: derived from the refresh secret, so it is stable
+   * across restarts exactly when the refresh tokens are.
+   */
+  byte[] credentialKey() {
+    return credentialKey.clone();
   }
 
   /** Returns a new random identifier for a {@code jti} or a session id. */
@@ -120,31 +154,63 @@ public final class TokenService {
    */
   public String issueRefresh(
       String subject, String sid, String jti, long generation, Instant expiresAt) {
+    return issueRefresh(subject, sid, jti, generation, expiresAt, null);
+  }
+
+  /** As above, with the user's credential stamp as claim {@code cred} unless null. */
+  public String issueRefresh(
+      String subject,
+      String sid,
+      String jti,
+      long generation,
+      Instant expiresAt,
+      String credential) {
     if (generation < 0) throw new IllegalArgumentException("generation < 0");
-    return JWT.create()
-        .withHeader(Map.of("typ", REFRESH_TYPE))
-        .withIssuer(ISSUER)
-        .withAudience(REFRESH_AUDIENCE)
-        .withSubject(subject)
-        .withClaim("sid", sid)
-        .withClaim(GENERATION, generation)
-        .withJWTId(jti)
+    var jwt =
+        JWT.create()
+            .withHeader(Map.of("typ", REFRESH_TYPE))
+            .withIssuer(ISSUER)
+            .withAudience(REFRESH_AUDIENCE)
+            .withSubject(subject)
+            .withClaim("sid", sid)
+            .withClaim(GENERATION, generation);
+    if (credential != null) jwt.withClaim(CREDENTIAL, credential);
+    return jwt.withJWTId(jti)
         .withIssuedAt(clock.instant())
         .withExpiresAt(expiresAt)
         .sign(refreshKey);
   }
 
   public AccessClaims verifyAccess(String token) throws InvalidTokenException {
-    var jwt = verify(accessVerifier, ACCESS_TYPE, token);
+    return accessClaims(accessVerifier, token);
+  }
+
+  private static AccessClaims accessClaims(JWTVerifier verifier, String token)
+      throws InvalidTokenException {
+    var jwt = verify(verifier, ACCESS_TYPE, token);
     var username = jwt.getClaim("name").asString();
     if (username == null) throw new InvalidTokenException("The access token is invalid.", false);
     return new AccessClaims(jwt.getSubject(), username, sid(jwt), jwt.getId());
   }
 
+  /**
+   * As {@link #verifyAccess}, but an expired token is accepted too: the signature, kind, issuer and
+   * audience must still be right. Only for a logout, which must end the session of a token that
+   * expired before the user logged out.
+   */
+  public AccessClaims verifyAccessEvenExpired(String token) throws InvalidTokenException {
+    return accessClaims(expiredAccessVerifier, token);
+  }
+
   public RefreshClaims verifyRefresh(String token) throws InvalidTokenException {
     var jwt = verify(refreshVerifier, REFRESH_TYPE, token);
     return new RefreshClaims(
-        jwt.getSubject(), sid(jwt), jwt.getId(), generation(jwt), jwt.getExpiresAtAsInstant());
+        jwt.getSubject(),
+        sid(jwt),
+        jwt.getId(),
+        generation(jwt),
+        jwt.getExpiresAtAsInstant(),
+        jwt.getClaim(CREDENTIAL).asString());
   }
 
   private static long generation(DecodedJWT jwt) throws InvalidTokenException {

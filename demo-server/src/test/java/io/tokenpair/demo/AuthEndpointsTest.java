@@ -242,6 +242,73 @@ class AuthEndpointsTest {
     assertThat(again.json().get("error").asText()).isEqualTo("invalid_captcha");
   }
 
+  /** A login body with a fresh revealed captcha, answered right or with {@code wrong}. */
+  private String loginWithCaptcha(String username, String password, boolean rightCaptcha) {
+    var captcha = harness.get("/auth/captcha").json().get("data");
+    return "{\"username\":\""
+        + username
+        + "\",\"password\":\""
+        + password
+        + "\",\"captcha_id\":\""
+        + captcha.get("captcha_id").asText()
+        + "\",\"captcha\":\""
+        + (rightCaptcha ? captcha.get("answer").asText() : "wrong")
+        + "\"}";
+  }
+
+  @Test
+  void wrongCaptchasHaveTheirOwnBudgetAndLeaveThePasswordBudgetAlone() {
+    restart(b -> b.captcha(CaptchaMode.REVEAL).maxFailuresPerIp(2));
+    for (int i = 0; i < 10; i++) {
+      var wrong = harness.postJson("/auth/login", loginWithCaptcha("demo", "x", false));
+      assertThat(wrong.code()).isEqualTo(400);
+    }
+    var ok = harness.postJson("/auth/login", loginWithCaptcha("demo", "demo-password", true));
+    assertThat(ok.code()).as(ok.body()).isEqualTo(200);
+  }
+
+  @Test
+  void wrongCaptchasBeyondTheirBudgetAreThrottled() {
+    restart(b -> b.captcha(CaptchaMode.REVEAL).maxCaptchaFailuresPerIp(3));
+    for (int i = 0; i < 3; i++) {
+      assertThat(harness.postJson("/auth/login", loginWithCaptcha("a" + i, "x", false)).code())
+          .isEqualTo(400);
+    }
+    var throttled =
+        harness.postJson("/auth/login", loginWithCaptcha("demo", "demo-password", true));
+    assertThat(throttled.code()).isEqualTo(429);
+    assertThat(throttled.header("Retry-After")).isEqualTo("900");
+  }
+
+  private Harness.Answer loginFrom(String peerHeader, String username, String password) {
+    var request =
+        harness
+            .request("/auth/login")
+            .post(
+                RequestBody.create(
+                    "{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}",
+                    Harness.JSON));
+    if (peerHeader != null) request.header("X-Forwarded-For", peerHeader);
+    return harness.execute(request.build());
+  }
+
+  @Test
+  void behindATrustedProxyEachClientHasItsOwnBudget() {
+    restart(b -> b.trustedProxy("127.0.0.0/8").maxFailuresPerIp(2));
+    loginFrom("203.0.113.7", "a", "x");
+    loginFrom("198.51.100.1, 203.0.113.7", "b", "x"); // the leftmost is the client's own claim
+    assertThat(loginFrom("203.0.113.7", "demo", "demo-password").code()).isEqualTo(429);
+    assertThat(loginFrom("203.0.113.8", "demo", "demo-password").code()).isEqualTo(200);
+  }
+
+  @Test
+  void forwardedForIsIgnoredFromAPeerThatIsNoTrustedProxy() {
+    restart(b -> b.trustedProxy("10.0.0.0/8").maxFailuresPerIp(2));
+    loginFrom("203.0.113.7", "a", "x");
+    loginFrom("203.0.113.8", "b", "x");
+    assertThat(loginFrom("203.0.113.9", "demo", "demo-password").code()).isEqualTo(429);
+  }
+
   // --- refresh ---
 
   @Test

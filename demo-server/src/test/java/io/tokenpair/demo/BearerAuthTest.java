@@ -28,7 +28,10 @@ class BearerAuthTest {
     var me = harness.getWithBearer("/api/me", pair.accessToken());
     assertThat(me.code()).isEqualTo(200);
     assertThat(me.body())
-        .isEqualTo("{\"code\":0,\"message\":\"ok\",\"data\":{\"id\":\"1\",\"username\":\"demo\"}}");
+        .isEqualTo(
+            "{\"code\":0,\"message\":\"ok\",\"data\":{\"id\":\""
+                + UserDirectory.idOf("demo")
+                + "\",\"username\":\"demo\"}}");
     assertThat(me.header("Cache-Control")).isEqualTo("no-store");
   }
 

@@ -78,6 +78,49 @@ class ConfigParserTest {
   }
 
   @Test
+  void threadCountsAreFlagsOfAtLeastOne() {
+    var defaults = parse();
+    assertThat(defaults.threads()).isEqualTo(16);
+    assertThat(defaults.readThreads()).isEqualTo(64);
+    var config = parse("--threads", "4", "--read-threads", "100");
+    assertThat(config.threads()).isEqualTo(4);
+    assertThat(config.readThreads()).isEqualTo(100);
+    assertThatThrownBy(() -> parse("--threads", "0"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Flag --threads needs a number of at least 1, got '0'.");
+    assertThatThrownBy(() -> parse("--read-threads", "many"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Flag --read-threads needs a number of at least 1, got 'many'.");
+  }
+
+  @Test
+  void storeTimeoutIsAPositiveDurationOfTenSecondsByDefault() {
+    assertThat(parse().storeTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(parse("--store-timeout", "500ms").storeTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThatThrownBy(() -> parse("--store-timeout", "0s"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("Flag --store-timeout must be longer than zero.");
+  }
+
+  @Test
+  void trustedProxiesAreRepeatableCidrBlocks() {
+    assertThat(parse().trustedProxies()).isEmpty();
+    var config = parse(Map.of("TOKENPAIR_TRUSTED_PROXY", "10.0.0.0/8, ::1"));
+    assertThat(config.trustedProxies()).containsExactly("10.0.0.0/8", "::1");
+    assertThat(
+            parse("--trusted-proxy", "127.0.0.1", "--trusted-proxy", "fd00::/8").trustedProxies())
+        .containsExactly("127.0.0.1", "fd00::/8");
+    assertThatThrownBy(() -> parse("--trusted-proxy", "10.0.0.0/33"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(
+            "Flag --trusted-proxy needs a CIDR block like 10.0.0.0/8 or an address, got"
+                + " '10.0.0.0/33': the prefix length must be 0 to 32.");
+    assertThatThrownBy(() -> parse("--trusted-proxy", "proxy.example.com"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageEndingWith("got 'proxy.example.com': not an IP address.");
+  }
+
+  @Test
   void durationsAcceptSecondsMinutesAndDays() {
     assertThat(ConfigParser.parseDuration("x", "3s")).isEqualTo(Duration.ofSeconds(3));
     assertThat(ConfigParser.parseDuration("x", "15m")).isEqualTo(Duration.ofMinutes(15));

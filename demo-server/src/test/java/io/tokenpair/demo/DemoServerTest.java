@@ -5,12 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
 import org.junit.jupiter.api.AfterEach;
@@ -166,6 +174,89 @@ class DemoServerTest {
     @Override
     public void close() {
       closed = true;
+    }
+  }
+
+  /**
+   * Opens {@code n} connections that each send a request line and one header, then nothing more:
+   * clients that send their headers slowly. The caller closes them.
+   */
+  private static List<Socket> slowClients(Harness harness, int n) throws IOException {
+    var sockets = new ArrayList<Socket>();
+    for (int i = 0; i < n; i++) {
+      var socket = new Socket("127.0.0.1", harness.server.port());
+      sockets.add(socket);
+      var out = socket.getOutputStream();
+      out.write("GET /healthz HTTP/1.1\r\nHost: slow\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+    }
+    return sockets;
+  }
+
+  @Test
+  @Timeout(60)
+  void slowClientsHoldingMoreConnectionsThanWorkersDoNotStallOtherRequests() throws Exception {
+    var slow = slowClients(harness, 24); // three times the harness's 8 workers
+    try {
+      assertThat(harness.get("/healthz").code()).isEqualTo(200);
+      var pair = harness.login();
+      assertThat(harness.refresh(pair.refreshToken()).code()).isEqualTo(200);
+    } finally {
+      for (var socket : slow) socket.close();
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void requestsBeyondTheWorkersAndTheirQueueGet503AtOnce() throws Exception {
+    harness.close();
+    var entered = new CountDownLatch(1);
+    var release = new CountDownLatch(1);
+    UnaryOperator<UserDirectory.Verifier> held =
+        real ->
+            (password, stored) -> {
+              entered.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return real.verify(password, stored);
+            };
+    int queue = 4;
+    harness = new Harness(b -> b.threads(1).queuedRequests(queue), held);
+    var pool = Executors.newFixedThreadPool(1 + queue);
+    try {
+      var login = pool.submit(() -> harness.loginAnswer("demo", "demo-password").code());
+      entered.await();
+      var queued = new ArrayList<Future<Integer>>();
+      for (int i = 0; i < queue; i++) {
+        queued.add(pool.submit(() -> harness.get("/healthz").code()));
+      }
+      while (harness.server.queuedRequests() < queue) Thread.yield();
+
+      var busy = harness.get("/healthz");
+      assertThat(busy.code()).isEqualTo(503);
+      assertThat(busy.header("Retry-After")).isEqualTo("1");
+      assertThat(busy.json().get("error").asText()).isEqualTo("server_busy");
+      var busyToken =
+          harness.execute(
+              harness
+                  .request("/oauth/token")
+                  .post(
+                      RequestBody.create(
+                          "grant_type=refresh_token&refresh_token=x",
+                          MediaType.get("application/x-www-form-urlencoded")))
+                  .build());
+      assertThat(busyToken.code()).isEqualTo(503);
+      assertThat(busyToken.json().get("error").asText()).isEqualTo("temporarily_unavailable");
+
+      release.countDown();
+      assertThat(login.get(30, TimeUnit.SECONDS)).isEqualTo(200);
+      for (var f : queued) assertThat(f.get(30, TimeUnit.SECONDS)).isEqualTo(200);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
     }
   }
 

@@ -3,7 +3,10 @@ package io.tokenpair.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.auth0.jwt.JWT;
 import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +65,110 @@ class JdbcSessionStoreServerTest {
         .as("the family is revoked")
         .isEqualTo(401);
     assertThat(second.getWithBearer("/api/me", refreshed.accessToken()).code()).isEqualTo(401);
+  }
+
+  @Test
+  @Timeout(60)
+  void writesQueuedBehindAnOutsideLockEachFailWithinOneDeadline() throws Exception {
+    var file = dir.resolve("sessions.db");
+    var store = StoreSpec.sqlite(file);
+    var harness = new Harness(b -> b.store(store).storeTimeout(Duration.ofSeconds(1)));
+    harnesses.add(harness);
+    int n = 8;
+    var rts = new ArrayList<String>();
+    for (int i = 0; i < n; i++) rts.add(harness.login().refreshToken());
+
+    try (var outside = DriverManager.getConnection("jdbc:sqlite:" + file);
+        var statement = outside.createStatement()) {
+      statement.setQueryTimeout(30);
+      statement.execute("BEGIN IMMEDIATE"); // another process holds SQLite's write lock
+      var barrier = new CyclicBarrier(n);
+      var pool = Executors.newFixedThreadPool(n);
+      try {
+        var futures = new ArrayList<Future<Harness.Answer>>();
+        for (var rt : rts) {
+          futures.add(
+              pool.submit(
+                  () -> {
+                    barrier.await();
+                    return harness.refresh(rt);
+                  }));
+        }
+        // Queued one behind the other, the 8th would fail after 8 deadlines; each gets one.
+        var answers = new ArrayList<Harness.Answer>();
+        for (var f : futures) answers.add(f.get(4, TimeUnit.SECONDS));
+        assertThat(answers).extracting(Harness.Answer::code).containsOnly(503);
+        assertThat(answers)
+            .extracting(a -> a.json().get("error").asText())
+            .containsOnly("store_unavailable");
+        assertThat(answers).extracting(a -> a.header("Retry-After")).containsOnly("1");
+      } finally {
+        pool.shutdownNow();
+        statement.execute("ROLLBACK");
+      }
+    }
+    assertThat(harness.refresh(rts.get(0)).code()).as("nothing was consumed").isEqualTo(200);
+  }
+
+  /** A server on the test's SQLite file with these users, name and password alternating. */
+  private Harness startWithUsers(String... namesAndPasswords) {
+    var harness =
+        new Harness(
+            b -> {
+              b.store(StoreSpec.sqlite(dir.resolve("sessions.db")));
+              for (int i = 0; i < namesAndPasswords.length; i += 2) {
+                b.user(namesAndPasswords[i], namesAndPasswords[i + 1]);
+              }
+            });
+    harnesses.add(harness);
+    return harness;
+  }
+
+  private static String refreshTokenOf(Harness harness, String user, String password) {
+    var answer = harness.loginAnswer(user, password);
+    assertThat(answer.code()).isEqualTo(200);
+    return answer.rtCookie();
+  }
+
+  private void stop(Harness harness) {
+    harness.close();
+    harnesses.remove(harness);
+  }
+
+  @Test
+  void userIdsComeFromTheNameNotTheUsersPosition() {
+    var first = startWithUsers("alice", "pw-a", "bob", "pw-b");
+    var alice = JWT.decode(refreshTokenOf(first, "alice", "pw-a")).getSubject();
+    stop(first);
+    var second = startWithUsers("carol", "pw-c", "bob", "pw-b", "alice", "pw-a");
+    assertThat(JWT.decode(refreshTokenOf(second, "alice", "pw-a")).getSubject()).isEqualTo(alice);
+    assertThat(JWT.decode(refreshTokenOf(second, "carol", "pw-c")).getSubject())
+        .isNotEqualTo(alice);
+  }
+
+  @Test
+  void aSessionWhoseUserIsGoneEndsAtItsNextRefresh() {
+    var first = startWithUsers("alice", "pw-a");
+    var rt = refreshTokenOf(first, "alice", "pw-a");
+    stop(first);
+    var second = startWithUsers("carol", "pw-c");
+    var refresh = second.refresh(rt);
+    assertThat(refresh.code()).isEqualTo(401);
+    assertThat(refresh.json().get("error").asText()).isEqualTo("invalid_refresh_token");
+    assertThat(second.server.sessions().activeCount(second.clock.instant())).isZero();
+  }
+
+  @Test
+  void aSessionWhoseUsersPasswordChangedEndsAtItsNextRefresh() {
+    var first = startWithUsers("alice", "pw-a");
+    var rt = refreshTokenOf(first, "alice", "pw-a");
+    var rotated = first.refreshPair(rt).refreshToken();
+    stop(first);
+    var second = startWithUsers("alice", "new-password");
+    assertThat(second.refresh(rotated).code()).isEqualTo(401);
+    assertThat(second.server.sessions().activeCount(second.clock.instant())).isZero();
+    var third = refreshTokenOf(second, "alice", "new-password");
+    assertThat(second.refresh(third).code()).isEqualTo(200);
   }
 
   @Test

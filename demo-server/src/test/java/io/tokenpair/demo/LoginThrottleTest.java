@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Timeout;
 
 class LoginThrottleTest {
   private final TestClock clock = new TestClock();
-  private final LoginThrottle throttle = new LoginThrottle(3, 5, Duration.ofMinutes(15), clock);
+  private final LoginThrottle throttle =
+      new LoginThrottle(3, 5, 100, Duration.ofMinutes(15), clock);
 
   @Test
   void accountIsBlockedAfterItsLimitUntilTheWindowEnds() {
@@ -70,12 +71,29 @@ class LoginThrottleTest {
   }
 
   @Test
-  void aWrongCaptchaCountsAgainstTheIpOnly() {
-    for (int i = 0; i < 5; i++) throttle.reserve("10.0.0.1", "demo").captchaFailed();
-    assertThat(throttle.reserve("10.0.0.1", "demo").allowed()).as("the IP").isFalse();
-    for (int i = 0; i < 3; i++) {
-      assertThat(throttle.reserve("10.0.0.2", "demo").allowed()).as("the account").isTrue();
+  void wrongCaptchasSpendTheirOwnBudgetNeverThePasswordBudgets() {
+    var captchas = new LoginThrottle(3, 5, 7, Duration.ofMinutes(15), clock);
+    for (int i = 0; i < 7; i++) captchas.reserve("10.0.0.1", "demo", true).captchaFailed();
+    assertThat(captchas.reserve("10.0.0.1", "demo", true).retryAfter())
+        .as("the IP's captcha budget")
+        .isEqualTo(Duration.ofMinutes(15));
+    assertThat(captchas.reserve("10.0.0.1", "demo", false).allowed())
+        .as("the IP's and the account's password budgets")
+        .isTrue();
+    for (int i = 0; i < 2; i++) {
+      assertThat(captchas.reserve("10.0.0.2", "demo", true).allowed()).as("the account").isTrue();
     }
+  }
+
+  @Test
+  void aRightCaptchaGivesItsSlotBack() {
+    var captchas = new LoginThrottle(3, 5, 2, Duration.ofMinutes(15), clock);
+    for (int i = 0; i < 5; i++) {
+      var attempt = captchas.reserve("10.0.0.1", "user" + i, true);
+      assertThat(attempt.allowed()).as("attempt " + i).isTrue();
+      attempt.captchaPassed(); // then a wrong password: the password slots stay counted
+    }
+    assertThat(captchas.reserve("10.0.0.1", "other", true).allowed()).as("IP at 5 of 5").isFalse();
   }
 
   @Test

@@ -112,6 +112,33 @@ class TokenEndpointTest {
     assertThat(harness.getWithBearer("/api/me", access.getToken()).code()).isEqualTo(200);
   }
 
+  private Harness.Answer logoutWithBearer(String accessToken) {
+    return harness.execute(
+        harness
+            .request("/auth/logout")
+            .header("Authorization", "Bearer " + accessToken)
+            .post(RequestBody.create(new byte[0]))
+            .build());
+  }
+
+  @Test
+  void logoutWithAnExpiredAccessTokenStillEndsTheSession() {
+    var pair = passwordLogin();
+    harness.clock.advance(Duration.ofMinutes(30)); // the access token expired, the session lives
+    assertThat(logoutWithBearer(pair.accessToken()).code()).isEqualTo(204);
+    assertInvalidGrant(refreshGrant(pair.refreshToken()), "The refresh token is no longer valid.");
+  }
+
+  @Test
+  void logoutIgnoresAnExpiredTokenWithABadSignatureOrOfAnotherKind() {
+    var pair = passwordLogin();
+    harness.clock.advance(Duration.ofMinutes(30));
+    var forged = pair.accessToken().substring(0, pair.accessToken().lastIndexOf('.') + 1) + "AAAA";
+    assertThat(logoutWithBearer(forged).code()).isEqualTo(204);
+    assertThat(logoutWithBearer(pair.refreshToken()).code()).isEqualTo(204);
+    assertThat(pair(refreshGrant(pair.refreshToken())).refreshToken()).isNotEmpty();
+  }
+
   @Test
   void refreshGrantRotatesTheRefreshTokenInTheBody() {
     var first = passwordLogin();

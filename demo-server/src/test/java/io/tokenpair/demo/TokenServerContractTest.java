@@ -375,6 +375,18 @@ final class TokenServerContractTest {
               run.login("throttled", 429, "application/json", LOGIN);
             }),
         new Scenario(
+            "the throttle window starts at the first failure, not at an earlier success",
+            run -> {
+              run.login();
+              run.advance(Duration.ofMinutes(5));
+              for (int i = 1; i <= 20; i++) {
+                String body = "{\"username\":\"user" + i + "\",\"password\":\"wrong\"}";
+                run.login("wrong " + i, 401, "application/json", body);
+              }
+              run.advance(Duration.ofMinutes(1));
+              run.login("throttled for the rest of the window", 429, "application/json", LOGIN);
+            }),
+        new Scenario(
             "bad login bodies",
             run -> {
               run.login("malformed", 400, "application/json", "{\"username\":\"demo\",");

@@ -82,22 +82,41 @@ final class Answers {
     return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build();
   }
 
-  /** The demo server's error code for a status it can answer a refresh with for other reasons. */
+  /**
+   * The answer {@link TokenServerDispatcher#failNextRefresh(int)} gives for {@code status}: the
+   * demo server's error for that status where it sends one (400 {@code invalid_request}, 403 {@code
+   * origin_not_allowed}, 404 {@code not_found}, 405 {@code method_not_allowed}, 413 {@code
+   * payload_too_large}, 415 {@code unsupported_media_type}, 429 {@code too_many_attempts} with
+   * {@code Retry-After: 1}, 500 {@code internal_error}), else what it sends for the nearest case:
+   * any other 4xx is {@code invalid_request}, any other 5xx {@code store_unavailable} with {@code
+   * Retry-After: 1}, as its 503.
+   */
   static Refusal failure(int status) {
     switch (status) {
-      case 400:
-        return new Refusal(400, "invalid_request", "The request is malformed.");
       case 403:
         return new Refusal(403, "origin_not_allowed", "Requests from this origin are not allowed.");
+      case 404:
+        return new Refusal(404, "not_found", "No such endpoint.");
+      case 405:
+        return new Refusal(405, "method_not_allowed", "Use POST.").header("Allow", "POST");
       case 413:
         return new Refusal(413, "payload_too_large", "The request body is too large.");
+      case 415:
+        return new Refusal(
+            415, "unsupported_media_type", "The request body has an unsupported media type.");
+      case 429:
+        return new Refusal(429, "too_many_attempts", "Too many requests. Try again later.")
+            .header("Retry-After", "1");
       case 500:
         return new Refusal(500, "internal_error", "Internal error.");
-      case 503:
-        return new Refusal(503, "store_unavailable", "Sessions are unavailable. Try again.")
-            .header("Retry-After", "1");
       default:
-        return new Refusal(status, "unavailable", "Try again later.");
+        return status < 500
+            ? new Refusal(status, "invalid_request", "The request is malformed.")
+            : new Refusal(status, STORE_UNAVAILABLE, "Sessions are unavailable. Try again.")
+                .header("Retry-After", "1");
     }
   }
+
+  /** The demo server's error for a session store it cannot reach, answered with 503. */
+  static final String STORE_UNAVAILABLE = "store_unavailable";
 }

@@ -56,15 +56,19 @@ final class Refusal extends Exception {
   /**
    * The answer of the token endpoint, as the demo server's {@code TokenEndpoint.errorBody} writes
    * it: a code outside §5.2 becomes {@code invalid_request} for a 4xx (except with 429), {@code
-   * temporarily_unavailable} for a 503 and {@code server_error} for another 5xx; {@code Pragma:
-   * no-cache} besides {@code Cache-Control: no-store}.
+   * temporarily_unavailable} for a 503 or an unreachable store ({@code store_unavailable}, whatever
+   * its status) and {@code server_error} for another 5xx; {@code Pragma: no-cache} besides {@code
+   * Cache-Control: no-store}.
    */
   MockResponse tokenAnswer() {
     String code;
     if (TOKEN_ERRORS.contains(error) || status == 429) {
       code = error;
     } else if (status >= 500) {
-      code = status == 503 ? "temporarily_unavailable" : "server_error";
+      code =
+          status == 503 || Answers.STORE_UNAVAILABLE.equals(error)
+              ? "temporarily_unavailable"
+              : "server_error";
     } else {
       code = "invalid_request";
     }

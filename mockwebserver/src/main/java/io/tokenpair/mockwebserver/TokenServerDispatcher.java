@@ -216,12 +216,24 @@ public final class TokenServerDispatcher extends Dispatcher {
   }
 
   /**
-   * The next refresh fails with {@code status} (for example 503 or 500) and the demo server's error
-   * body for it ({@code store_unavailable} with {@code Retry-After: 1}, {@code internal_error}; at
-   * the token endpoint {@code temporarily_unavailable} with {@code Retry-After: 1}, {@code
-   * server_error}, and {@code invalid_request} for a 4xx), without touching the session or the
-   * cookie, as an overloaded server would. Scripts queue: each refresh of either protocol takes the
-   * oldest.
+   * The next refresh fails with {@code status} and the body the demo server sends with it, without
+   * touching the session or the cookie, as an overloaded server or a proxy in front of it would.
+   * One mapping for every status (documented in {@code docs/protocol.md}, "Scripted failures"):
+   *
+   * <ul>
+   *   <li>a status the demo server sends gets its error: 400 {@code invalid_request}, 403 {@code
+   *       origin_not_allowed}, 404 {@code not_found}, 405 {@code method_not_allowed} (with {@code
+   *       Allow: POST}), 413 {@code payload_too_large}, 415 {@code unsupported_media_type}, 429
+   *       {@code too_many_attempts} with {@code Retry-After: 1}, 500 {@code internal_error}, 503
+   *       {@code store_unavailable} with {@code Retry-After: 1};
+   *   <li>any other 4xx gets {@code invalid_request}, any other 5xx (502, 504, ...) what the demo
+   *       server sends with its 503: {@code store_unavailable} with {@code Retry-After: 1}.
+   * </ul>
+   *
+   * <p>At the token endpoint the same refusal is written as RFC 6749 §5.2: {@code
+   * too_many_attempts} stays, {@code temporarily_unavailable} for 503 and every other 5xx but 500,
+   * which is {@code server_error}, and {@code invalid_request} for every other 4xx; {@code
+   * Retry-After} as above. Scripts queue: each refresh of either protocol takes the oldest.
    *
    * @throws IllegalArgumentException if {@code status} is not in 400..599.
    */

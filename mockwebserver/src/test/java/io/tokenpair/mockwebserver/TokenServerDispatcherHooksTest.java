@@ -174,6 +174,32 @@ final class TokenServerDispatcherHooksTest {
   }
 
   @Test
+  void failNextRefreshAnswersEachStatusAsTheDemoServerDoes() throws IOException {
+    login();
+    tokens.failNextRefresh(429);
+    tokens.failNextRefresh(502);
+    tokens.failNextRefresh(404);
+    assertScriptedFailure(
+        429, "1", "too_many_attempts\",\"message\":\"Too many requests. Try again later.");
+    assertScriptedFailure(
+        502, "1", "store_unavailable\",\"message\":\"Sessions are unavailable. Try again.");
+    assertScriptedFailure(404, null, "not_found\",\"message\":\"No such endpoint.");
+    assertThat(refreshStatus("refresh-1")).isEqualTo(200);
+  }
+
+  /** The next refresh answers {@code status} with this body's error and message, no cookie. */
+  private void assertScriptedFailure(int status, String retryAfter, String errorAndMessage)
+      throws IOException {
+    try (Response response = refresh("refresh-1")) {
+      assertThat(response.code()).isEqualTo(status);
+      assertThat(response.header("Retry-After")).isEqualTo(retryAfter);
+      assertThat(response.header("Set-Cookie")).isNull();
+      assertThat(response.body().string())
+          .isEqualTo("{\"code\":" + status + ",\"error\":\"" + errorAndMessage + "\"}");
+    }
+  }
+
+  @Test
   void scriptsQueuedFromManyThreadsAreEachTakenByOneRefresh() throws Exception {
     login();
     int n = 8;

@@ -328,6 +328,20 @@ final class TokenServerDispatcherTokenEndpointTest {
   }
 
   @Test
+  void scriptedRateLimitsAndGatewayErrorsAnswerAsTheDemoServersTokenEndpoint() throws IOException {
+    token(PASSWORD_LOGIN);
+    tokens.failNextRefresh(429);
+    tokens.failNextRefresh(502);
+    Answer limited = refreshGrant("refresh-1");
+    assertError(limited, 429, "too_many_attempts", "Too many requests. Try again later.");
+    assertThat(limited.headers.get("Retry-After")).isEqualTo("1");
+    Answer gateway = refreshGrant("refresh-1");
+    assertError(gateway, 502, "temporarily_unavailable", "Sessions are unavailable. Try again.");
+    assertThat(gateway.headers.get("Retry-After")).isEqualTo("1");
+    assertPair(refreshGrant("refresh-1"), pair(2, 2));
+  }
+
+  @Test
   void rejectNextRefreshEndsTheSessionWithInvalidGrant() throws IOException {
     token(PASSWORD_LOGIN);
     tokens.rejectNextRefresh();
