@@ -23,10 +23,16 @@ import okio.BufferedSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The auth HTTP calls (refresh, login, logout) and the reading of their answers. They go through a
- * copy of the app's client configuration without the SDK's interceptor and authenticator, executed
- * synchronously on the calling thread, so they are never intercepted, never loop, and never wait
- * for one of the dispatcher's slots. This class knows nothing of the session's state.
+ * The auth HTTP calls (refresh, login, logout, revocation) and the reading of their answers. They
+ * go through a copy of the app's client configuration without the SDK's interceptor and
+ * authenticator, executed synchronously on the calling thread, so they are never intercepted, never
+ * loop, and never wait for one of the dispatcher's slots. This class knows nothing of the session's
+ * state, but keeps the estimate of the server's clock that the answers give.
+ *
+ * <p>With DPoP, each call gets a proof from {@link DpopProofs}, and a nonce challenge ({@code 400}
+ * or {@code 401} {@code use_dpop_nonce} with a new {@code DPoP-Nonce}) is answered by sending the
+ * same request once more with a new proof: the server refused it before looking at its credential,
+ * so the retry presents nothing the server has spent.
  *
  * <p>Thread-safe.
  */
@@ -39,17 +45,65 @@ final class AuthCalls {
   private final long timeoutNanos;
   private final Clock clock;
 
+  /** The proof maker, or null when DPoP is off. */
+  final @Nullable DpopProofs dpop;
+
+  /** The protocol that revokes at logout, or null. */
+  private final @Nullable OAuth2RefreshProtocol revocation;
+
+  /** The server's clock minus this device's, as the last login or refresh measured it. */
+  private volatile long clockOffsetMillis;
+
   /** The app's client configuration; a default client until {@link #setClientIfAbsent}. */
   private volatile @Nullable OkHttpClient client;
 
   /** Whether {@link #client} is the first installed client's. Guarded by this. */
   private boolean installed;
 
-  AuthCalls(RefreshProtocol protocol, HttpUrl logoutUrl, long timeoutMillis, Clock clock) {
+  AuthCalls(
+      RefreshProtocol protocol,
+      HttpUrl logoutUrl,
+      long timeoutMillis,
+      Clock clock,
+      @Nullable Dpop dpop) {
     this.protocol = protocol;
     this.logoutUrl = logoutUrl;
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     this.clock = clock;
+    this.dpop = dpop != null ? new DpopProofs(dpop.appKey, this::serverTimeMillis) : null;
+    OAuth2RefreshProtocol oauth2 =
+        protocol instanceof OAuth2RefreshProtocol ? (OAuth2RefreshProtocol) protocol : null;
+    this.revocation = oauth2 != null && oauth2.revocationEndpoint() != null ? oauth2 : null;
+  }
+
+  /** The DPoP mode the builder chose: a key per session (null {@link #appKey}) or the app's. */
+  static final class Dpop {
+    final @Nullable DpopKey appKey;
+
+    Dpop(@Nullable DpopKey appKey) {
+      this.appKey = appKey;
+    }
+  }
+
+  /** The best estimate of the server's clock now. */
+  long serverTimeMillis() {
+    return clock.currentTimeMillis() + clockOffsetMillis;
+  }
+
+  /** Takes the measure an answer gave ({@link Grant#clockOffsetMillis}). */
+  void clockOffset(long offsetMillis) {
+    clockOffsetMillis = offsetMillis;
+  }
+
+  /** Whether logout revokes the refresh token (RFC 7009). */
+  boolean revokes() {
+    return revocation != null;
+  }
+
+  /** What one auth exchange did beyond its request. Confined to its caller. */
+  static final class Exchange {
+    /** The nonce challenges answered by sending again. */
+    int nonceRetries;
   }
 
   /** Takes {@code client}'s configuration unless an earlier install gave one. */
@@ -93,7 +147,9 @@ final class AuthCalls {
    * @throws AuthResponseException for an answer that refuses or is unusable.
    * @throws IOException when the call fails.
    */
-  Grant refresh(CookieJar cookies, @Nullable String refreshToken) throws IOException {
+  Grant refresh(
+      CookieJar cookies, @Nullable String refreshToken, @Nullable DpopKey key, Exchange exchange)
+      throws IOException {
     Request request;
     try {
       request = protocol.newRefreshRequest(refreshToken);
@@ -102,12 +158,12 @@ final class AuthCalls {
     }
     long deadline = clock.nanoTime() + timeoutNanos;
     try {
-      return grant(request, cookies, timeoutNanos, true);
+      return grant(request, cookies, timeoutNanos, true, key, exchange);
     } catch (IOException lost) {
       long remaining = deadline - clock.nanoTime();
       if (!isLostAnswer(lost) || remaining <= 0) throw lost;
       try {
-        return grant(request, cookies, remaining, true);
+        return grant(request, cookies, remaining, true, key, exchange);
       } catch (IOException again) {
         again.addSuppressed(lost);
         throw again;
@@ -116,48 +172,73 @@ final class AuthCalls {
   }
 
   /**
-   * Executes the app's login request with {@code cookies}, and reads the answer by the protocol.
+   * Executes the app's login request with {@code cookies} (with a proof of {@code key} when DPoP is
+   * on), and reads the answer by the protocol.
    *
    * @throws AuthResponseException for an answer that refuses or is unusable.
    * @throws IOException when the call fails.
    */
-  Grant login(Request request, CookieJar cookies) throws IOException {
-    return grant(request, cookies, timeoutNanos, false);
+  Grant login(Request request, CookieJar cookies, @Nullable DpopKey key) throws IOException {
+    return grant(request, cookies, timeoutNanos, false, key, new Exchange());
   }
 
   /**
-   * Posts to the logout endpoint with {@code authorization} (or none) and {@code cookies}, the ones
+   * Posts to the logout endpoint with {@code ended}'s token (or none) and {@code cookies}, the ones
    * the session had when it ended. Best effort: the caller has already forgotten the session, and
    * what the server sets in return is not kept.
    */
-  void logout(@Nullable String authorization, List<Cookie> cookies) {
-    Request.Builder request =
+  void logout(TokenState ended, List<Cookie> cookies) {
+    Request.Builder builder =
         new Request.Builder()
             .url(logoutUrl)
             .post(RequestBody.EMPTY)
             .header("Accept", "application/json");
-    if (authorization != null) request.header(AuthPolicy.AUTHORIZATION, authorization);
+    if (ended.header != null) builder.header(AuthPolicy.AUTHORIZATION, ended.header);
     try {
-      execute(request.build(), new FixedCookies(cookies), timeoutNanos, false).close();
+      Request request = builder.build();
+      if (dpop != null && ended.dpopKey != null) {
+        request = dpop.sign(request, ended.dpopKey, ended.token);
+      }
+      execute(request, new FixedCookies(cookies), timeoutNanos, false).close();
     } catch (IOException | RuntimeException ignored) {
       // Offline, or a broken interceptor of the app's: the session ends here regardless.
     }
   }
 
-  private Grant grant(Request request, CookieJar cookies, long timeout, boolean refresh)
+  /**
+   * Revokes {@code refreshToken} (RFC 7009) with the protocol's client authentication and a proof
+   * of {@code key}. Any 2xx answer is done, whatever its body. Never retried but for one nonce
+   * challenge.
+   *
+   * @throws IOException if the call fails, or the server answers another status ({@link
+   *     AuthResponseException}).
+   */
+  void revoke(String refreshToken, @Nullable DpopKey key) throws IOException {
+    OAuth2RefreshProtocol protocol = revocation;
+    if (protocol == null) return;
+    Request request;
+    try {
+      request = protocol.newRevocationRequest(refreshToken);
+    } catch (RuntimeException e) {
+      throw new NotRetried("The revocation request failed: " + e.getClass().getName() + ".", e);
+    }
+    Response answer =
+        send(request, CookieJar.NO_COOKIES, timeoutNanos, true, key, "Revocation", new Exchange());
+    if (answer.isSuccessful()) return;
+    throw AuthAnswers.refused("Revocation", answer, AuthAnswers.error(answer), false);
+  }
+
+  private Grant grant(
+      Request request,
+      CookieJar cookies,
+      long timeout,
+      boolean refresh,
+      @Nullable DpopKey key,
+      Exchange exchange)
       throws IOException {
     String operation = refresh ? "Refresh" : "Login";
-    Response buffered;
-    long receivedAtMillis;
-    try (Response response = execute(request, cookies, timeout, refresh)) {
-      byte[] body = body(response, operation); // An I/O error here is an answer lost on the wire.
-      receivedAtMillis = clock.currentTimeMillis();
-      buffered =
-          response
-              .newBuilder()
-              .body(ResponseBody.create(body, response.body().contentType()))
-              .build();
-    }
+    Response buffered = send(request, cookies, timeout, refresh, key, operation, exchange);
+    long receivedAtMillis = buffered.receivedResponseAtMillis();
     int code = buffered.code();
     TokenGrant tokens;
     try {
@@ -174,6 +255,15 @@ final class AuthCalls {
     if (tokens == null) {
       throw AuthResponseException.unusable("The refresh protocol returned null.", code, null, null);
     }
+    if (TokenGrant.DPOP.equals(tokens.tokenType) && dpop == null) {
+      throw AuthResponseException.unusable(
+          "The "
+              + AuthAnswers.lower(operation)
+              + " response's token_type is DPoP, but DPoP is off (TokenPairAuth.Builder.dpop()).",
+          code,
+          tokens.refreshToken(), // The server has rotated all the same.
+          null);
+    }
     if (!TokenState.isSendable(tokens.accessToken())) {
       throw AuthResponseException.unusable(
           "The "
@@ -184,6 +274,48 @@ final class AuthCalls {
           null);
     }
     return new Grant(tokens, clockOffset(buffered, tokens.accessToken(), receivedAtMillis));
+  }
+
+  /**
+   * Executes {@code request} with a proof of {@code key} (none when null or DPoP is off) and
+   * returns its answer with the body in memory, {@link Response#receivedResponseAtMillis()} on this
+   * class's clock. A nonce challenge is answered once, within the same {@code timeout}, by sending
+   * {@code request} again with a proof that carries the new nonce.
+   */
+  private Response send(
+      Request request,
+      CookieJar cookies,
+      long timeout,
+      boolean refresh,
+      @Nullable DpopKey key,
+      String operation,
+      Exchange exchange)
+      throws IOException {
+    long deadline = clock.nanoTime() + timeout;
+    boolean retried = false;
+    while (true) {
+      Request sent = dpop != null && key != null ? dpop.sign(request, key, null) : request;
+      Response buffered;
+      try (Response response = execute(sent, cookies, deadline - clock.nanoTime(), refresh)) {
+        byte[] body = body(response, operation); // An I/O error here is an answer lost on the wire.
+        buffered =
+            response
+                .newBuilder()
+                .body(ResponseBody.create(body, response.body().contentType()))
+                .receivedResponseAtMillis(clock.currentTimeMillis())
+                .build();
+      }
+      if (dpop == null || key == null || !dpop.nonces.remember(buffered)) return buffered;
+      RequestBody body = request.body();
+      if (retried
+          || !DpopNonces.isChallenge(buffered)
+          || (body != null && body.isOneShot())
+          || deadline - clock.nanoTime() <= 0) {
+        return buffered;
+      }
+      retried = true;
+      exchange.nonceRetries++;
+    }
   }
 
   /**
@@ -247,6 +379,7 @@ final class AuthCalls {
         && !(e instanceof UnknownHostException)
         && !(e instanceof SSLHandshakeException)
         && !(e instanceof NotRetried)
+        && !(e instanceof DpopKey.Unusable)
         && !Thread.currentThread().isInterrupted();
   }
 

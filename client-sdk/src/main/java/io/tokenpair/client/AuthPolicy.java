@@ -29,6 +29,11 @@ import org.jspecify.annotations.Nullable;
  * endpoints. Each authorized request is tagged with the token it carried; a replay is tagged as
  * such and never replayed again.
  *
+ * <p>With DPoP, a DPoP-bound token goes as {@code Authorization: DPoP <token>} with a proof from
+ * {@link DpopProofs} in the {@code DPoP} header; each answer's {@code DPoP-Nonce} is remembered for
+ * the API's origin; and a 401 whose DPoP challenge says {@code use_dpop_nonce} is sent again once
+ * with a new proof, which is neither a refresh nor the request's replay.
+ *
  * <p>Thread-safe.
  */
 final class AuthPolicy implements Interceptor, Authenticator {
@@ -60,6 +65,9 @@ final class AuthPolicy implements Interceptor, Authenticator {
   private final TokenRefresher refresher;
   private final Clock clock;
 
+  /** The proof maker, or null when DPoP is off. */
+  private final @Nullable DpopProofs dpop;
+
   /** {@link Clock#nanoTime()} before which no refresh-ahead is attempted. */
   private volatile long proactiveBackoffUntilNanos;
 
@@ -88,6 +96,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
     this.session = session;
     this.refresher = session.refresher;
     this.clock = clock;
+    this.dpop = session.calls.dpop;
     this.proactiveBackoffUntilNanos = clock.nanoTime();
   }
 
@@ -109,6 +118,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
     } finally {
       interceptedCall.set(null);
     }
+    if (dpop != null) dpop.nonces.remember(response);
     if (response.code() == 401) return response; // The authenticator already had its turn.
     Request replay = replay(response, call);
     if (replay == null) return response;
@@ -121,6 +131,7 @@ final class AuthPolicy implements Interceptor, Authenticator {
   public @Nullable Request authenticate(@Nullable Route route, Response response)
       throws IOException {
     if (response.code() != 401) return null;
+    if (dpop != null && isOurOrigin(response.request().url())) dpop.nonces.remember(response);
     return replay(response, interceptedCall.get());
   }
 
@@ -166,7 +177,36 @@ final class AuthPolicy implements Interceptor, Authenticator {
     if (current.token == null) {
       return request.newBuilder().tag(AUTH_TAG, AuthTag.unsigned(session.sessionEpoch())).build();
     }
-    return request.newBuilder().header(AUTHORIZATION, current.header).build();
+    return authorized(request, current, null);
+  }
+
+  /**
+   * Returns {@code request} with {@code state}'s token, a proof when it is DPoP-bound, and {@code
+   * tag}. A key that cannot sign ends the session once and fails the call.
+   */
+  private Request authorized(Request request, TokenState state, @Nullable AuthTag tag)
+      throws IOException {
+    return authorized(request, state.header, state.token, state.dpopKey, tag);
+  }
+
+  private Request authorized(
+      Request request,
+      String authorization,
+      String token,
+      @Nullable DpopKey key,
+      @Nullable AuthTag tag)
+      throws IOException {
+    Request.Builder builder = request.newBuilder().header(AUTHORIZATION, authorization);
+    if (tag != null) builder.tag(AUTH_TAG, tag);
+    if (dpop != null && key != null) {
+      try {
+        builder.header(DpopProofs.HEADER, dpop.proof(key, request.method(), request.url(), token));
+      } catch (DpopKey.Unusable e) {
+        session.dpopKeyFailed(key, e);
+        throw e;
+      }
+    }
+    return builder.build();
   }
 
   private boolean shouldRefreshAhead(TokenState current) {
@@ -190,41 +230,65 @@ final class AuthPolicy implements Interceptor, Authenticator {
   @Nullable Request replay(Response response, @Nullable Call call) throws IOException {
     Request request = response.request();
     AuthTag tag = request.tag(AUTH_TAG);
-    if (tag != null && tag.replayed) return null; // Already replayed once.
-    if (!isExpiredStatus(response.code())) return null;
+    boolean nonceChallenge =
+        dpop != null
+            && response.code() == 401
+            && DpopNonces.USE_DPOP_NONCE.equals(challengeError(response, DpopProofs.HEADER));
+    if (!nonceChallenge) {
+      if (tag != null && tag.replayed) return null; // Already replayed once.
+      if (!isExpiredStatus(response.code())) return null;
+    }
     if (!isOurs(request)) return null; // Not ours, or a redirect took it elsewhere.
     if (!isOurOrigin(firstRequest(response).url())) return null; // A redirect brought it here.
     String header = request.header(AUTHORIZATION);
-    if (header != null && !header.startsWith("Bearer ")) return null; // Another scheme: not ours.
-    String sent = header != null ? header.substring(7) : null;
+    String sent = header != null ? sentToken(header) : null;
+    if (header != null && sent == null) return null; // Another scheme: not ours.
     if (sent == null && tag == null) return null; // Not sent by us: its session is unknown.
     if (!session.isCurrentSession(sent, tag != null ? tag.sessionEpoch : 0)) {
       return null; // Sent in a session that has ended: never replayed in another.
     }
-    if (!challengeMeansExpiry(response)) return null;
     RequestBody body = request.body();
     if (body != null && body.isOneShot()) return null;
-
-    TokenState current = session.currentState();
-    String token;
-    if (current.token != null && !current.token.equals(sent)) {
-      token = current.token; // Someone refreshed since this request left: replay, do not refresh.
-    } else if (current.token == null && !session.canRefresh()) {
-      return null; // Nothing to refresh with.
-    } else {
-      try {
-        RefreshEvent.Cause cause = RefreshEvent.Cause.expiredStatus(response.code());
-        token = refresher.tryRefresh(sent, cause, false, canceled(call));
-      } catch (IOException e) {
-        rethrowIfAbandoned(e, call);
-        return null; // Rejected or failed: the caller gets the original response.
-      }
+    if (nonceChallenge) {
+      return sent != null && header.startsWith("DPoP ") ? nonceRetry(request, tag) : null;
     }
-    return request
-        .newBuilder()
-        .header(AUTHORIZATION, "Bearer " + token)
-        .tag(AUTH_TAG, AuthTag.REPLAY)
-        .build();
+    if (!challengeMeansExpiry(response, dpop != null)) return null;
+    TokenState current = session.currentState();
+    if (current.token != null && !current.token.equals(sent)) {
+      // Someone refreshed since this request left: replay, do not refresh.
+      return authorized(request, current, AuthTag.REPLAY);
+    }
+    if (current.token == null && !session.canRefresh()) return null; // Nothing to refresh with.
+    String token;
+    try {
+      RefreshEvent.Cause cause = RefreshEvent.Cause.expiredStatus(response.code());
+      token = refresher.tryRefresh(sent, cause, false, canceled(call));
+    } catch (IOException e) {
+      rethrowIfAbandoned(e, call);
+      return null; // Rejected or failed: the caller gets the original response.
+    }
+    // The refresh's token, bound as the session's tokens are now.
+    DpopKey key = session.currentState().dpopKey;
+    String authorization = (key != null ? "DPoP " : "Bearer ") + token;
+    return authorized(request, authorization, token, key, AuthTag.REPLAY);
+  }
+
+  /**
+   * The request sent again with a proof that carries the nonce the challenge brought (the nonce
+   * cache has it already), once per send: the server refused the proof, not the token.
+   */
+  private @Nullable Request nonceRetry(Request request, @Nullable AuthTag tag) throws IOException {
+    if (tag != null && tag.nonceRetried) return null;
+    TokenState current = session.currentState();
+    if (current.token == null || current.dpopKey == null) return null;
+    return authorized(request, current, tag != null ? tag.nonceRetry() : AuthTag.NONCE_RETRY);
+  }
+
+  /** The token after our scheme ({@code Bearer}, or {@code DPoP} with DPoP on), or null. */
+  private @Nullable String sentToken(String header) {
+    if (header.startsWith("Bearer ")) return header.substring(7);
+    if (dpop != null && header.startsWith("DPoP ")) return header.substring(5);
+    return null;
   }
 
   /** The request that began the redirect chain that ended in {@code response}. */
@@ -239,12 +303,23 @@ final class AuthPolicy implements Interceptor, Authenticator {
   /**
    * Reads a 401's challenges (RFC 6750 section 3): a refresh helps only when the Bearer challenge
    * says {@code invalid_token} or names no error. Another scheme alone, {@code insufficient_scope}
-   * and {@code invalid_request} are not an expired token. Without a challenge, it refreshes.
+   * and {@code invalid_request} are not an expired token. Without a challenge, it refreshes. With
+   * {@code dpop}, a {@code DPoP} challenge (RFC 9449 section 7.1) decides first, and means expiry
+   * only when it says {@code invalid_token} or names no error: {@code use_dpop_nonce} and {@code
+   * invalid_dpop_proof} are not an expired token.
    */
-  static boolean challengeMeansExpiry(Response response) {
+  static boolean challengeMeansExpiry(Response response, boolean dpop) {
     if (response.code() != 401) return true;
     List<Challenge> challenges = response.challenges();
     if (challenges.isEmpty()) return true;
+    if (dpop) {
+      for (Challenge challenge : challenges) {
+        if (challenge.scheme().equalsIgnoreCase(DpopProofs.HEADER)) {
+          String error = challenge.authParams().get("error");
+          return error == null || "invalid_token".equals(error);
+        }
+      }
+    }
     for (Challenge challenge : challenges) {
       if (challenge.scheme().equalsIgnoreCase("Bearer")) {
         String error = challenge.authParams().get("error");
@@ -252,6 +327,19 @@ final class AuthPolicy implements Interceptor, Authenticator {
       }
     }
     return false;
+  }
+
+  /**
+   * The {@code error} parameter of the first {@code scheme} challenge of a 401, wherever it stands
+   * among the challenge's parameters; null without such a challenge or parameter. OkHttp parses the
+   * challenges (RFC 7235: several per header, quoted strings, parameters in any order).
+   */
+  static @Nullable String challengeError(Response response, String scheme) {
+    if (response.code() != 401) return null;
+    for (Challenge challenge : response.challenges()) {
+      if (challenge.scheme().equalsIgnoreCase(scheme)) return challenge.authParams().get("error");
+    }
+    return null;
   }
 
   /** Same scheme, host and port. */

@@ -37,6 +37,10 @@ final class Events {
     return error;
   }
 
+  void revocationFailed(IOException error) {
+    pending.add(() -> listener.onRevocationFailed(error));
+  }
+
   void refresh(RefreshEvent event) {
     pending.add(() -> listener.onRefreshEvent(event));
   }

@@ -9,6 +9,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -18,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Cookie;
+import okio.ByteString;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,6 +53,11 @@ import org.jspecify.annotations.Nullable;
  * Max-Age} (as Express's {@code res.cookie('rt', value, {httpOnly: true})} does) would otherwise
  * sign the app out at its first refresh. They end when the server replaces or deletes them, or at
  * {@link TokenPairAuth#logout()}, not when the process ends.
+ *
+ * <p>With {@link TokenPairAuth.Builder#dpop()} the session's DPoP key pair is kept in the same
+ * file, beside the refresh token and exactly as durably ({@code dpop_key}: the PKCS #8 private key
+ * and the X.509 public key, base64url), so a restart or a second process continues the bound
+ * session. The file is then as secret as the key: it is owner-only, as said below.
  *
  * <p>A file that cannot be read or parsed counts as "signed out": the SDK carries on without a
  * session and reports the error to {@link SessionListener#onStorageError}; the next write replaces
@@ -130,7 +143,7 @@ public final class FileSessionStore implements SessionStore {
   @Override
   public void saveAccessToken(@Nullable String accessToken) throws IOException {
     if (persistAccessToken) {
-      saveText("access_token", accessToken);
+      saveField("access_token", accessToken);
     } else {
       memoryAccessToken = accessToken;
     }
@@ -145,7 +158,7 @@ public final class FileSessionStore implements SessionStore {
   /** Stores the refresh token of a body-token protocol such as OAuth 2.0 (also in cookiesOnly). */
   @Override
   public void saveRefreshToken(@Nullable String refreshToken) throws IOException {
-    saveText("refresh_token", refreshToken);
+    saveField("refresh_token", refreshToken);
   }
 
   /** Returns true: this store keeps the refresh tokens of body-token protocols. */
@@ -154,11 +167,62 @@ public final class FileSessionStore implements SessionStore {
     return true;
   }
 
+  /** Returns the session's DPoP key pair, or null. */
+  @Override
+  public @Nullable KeyPair loadDpopKey() throws IOException {
+    Object node = Json.get(read(), "dpop_key");
+    if (node == Json.MISSING) return null;
+    String privateKey = Json.text(Json.get(node, "pkcs8"));
+    String publicKey = Json.text(Json.get(node, "spki"));
+    ByteString privateBytes = privateKey != null ? ByteString.decodeBase64(privateKey) : null;
+    ByteString publicBytes = publicKey != null ? ByteString.decodeBase64(publicKey) : null;
+    if (privateBytes == null || publicBytes == null) {
+      throw new IOException("The DPoP key in the session file " + file + " is corrupt.");
+    }
+    try {
+      KeyFactory factory = KeyFactory.getInstance("EC");
+      PrivateKey secret =
+          factory.generatePrivate(new PKCS8EncodedKeySpec(privateBytes.toByteArray()));
+      PublicKey open = factory.generatePublic(new X509EncodedKeySpec(publicBytes.toByteArray()));
+      return new KeyPair(open, secret);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new IOException("The DPoP key in the session file " + file + " is corrupt.");
+    }
+  }
+
+  /**
+   * Stores the session's DPoP key pair, or deletes it (null).
+   *
+   * @throws IOException also if the key cannot be exported (a hardware key: give such a key to
+   *     {@link TokenPairAuth.Builder#dpop(KeyPair)} instead, which stores nothing).
+   */
+  @Override
+  public void saveDpopKey(@Nullable KeyPair keyPair) throws IOException {
+    Map<String, Object> key = null;
+    if (keyPair != null) {
+      byte[] privateBytes = keyPair.getPrivate().getEncoded();
+      byte[] publicBytes = keyPair.getPublic().getEncoded();
+      if (privateBytes == null || publicBytes == null) {
+        throw new IOException("The DPoP key cannot be exported to the session file.");
+      }
+      key = new LinkedHashMap<>();
+      key.put("pkcs8", DpopKey.base64Url(privateBytes));
+      key.put("spki", DpopKey.base64Url(publicBytes));
+    }
+    saveField("dpop_key", key);
+  }
+
+  /** Returns true: this store keeps the session's DPoP key, in the session file. */
+  @Override
+  public boolean keepsDpopKeys() {
+    return true;
+  }
+
   private @Nullable String loadText(String field) throws IOException {
     return Json.text(Json.get(read(), field));
   }
 
-  private void saveText(String field, @Nullable String value) throws IOException {
+  private void saveField(String field, @Nullable Object value) throws IOException {
     try (Closeable lock = lock()) {
       Map<String, Object> root = readForUpdate();
       if (value != null) {

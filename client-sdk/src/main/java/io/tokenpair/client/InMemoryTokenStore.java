@@ -1,11 +1,13 @@
 package io.tokenpair.client;
 
+import java.security.KeyPair;
 import org.jspecify.annotations.Nullable;
 
 /** A {@link TokenStore} that keeps the token in a volatile field. */
 final class InMemoryTokenStore implements TokenStore {
   private volatile @Nullable String accessToken;
   private volatile @Nullable String refreshToken;
+  private volatile @Nullable KeyPair dpopKey;
 
   @Override
   public @Nullable String loadAccessToken() {
@@ -29,6 +31,21 @@ final class InMemoryTokenStore implements TokenStore {
 
   @Override
   public boolean keepsRefreshTokens() {
+    return true;
+  }
+
+  @Override
+  public @Nullable KeyPair loadDpopKey() {
+    return dpopKey;
+  }
+
+  @Override
+  public void saveDpopKey(@Nullable KeyPair keyPair) {
+    this.dpopKey = keyPair;
+  }
+
+  @Override
+  public boolean keepsDpopKeys() {
     return true;
   }
 

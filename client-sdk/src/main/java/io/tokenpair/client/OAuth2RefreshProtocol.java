@@ -21,12 +21,12 @@ import org.jspecify.annotations.Nullable;
  * RFC 6749 section 5.1 token response. Get one from {@link RefreshProtocol#oauth2(HttpUrl,
  * String)}.
  *
- * <p>From the answer it reads {@code access_token}, {@code token_type} (Bearer, in any case;
- * anything else, or none, fails the refresh), {@code expires_in} (the expiry of opaque tokens, for
- * refresh-ahead; seconds as a number or as a string of digits such as {@code "3599"}) and the
- * optional {@code refresh_token}: a new one replaces the stored one (rotation); without one the old
- * one is kept. {@link TokenPairAuth#login} reads the same fields from the answer to the app's own
- * token request.
+ * <p>From the answer it reads {@code access_token}, {@code token_type} (Bearer, in any case, or
+ * DPoP when {@linkplain TokenPairAuth.Builder#dpop() DPoP} is on; anything else, or none, fails the
+ * refresh), {@code expires_in} (the expiry of opaque tokens, for refresh-ahead; seconds as a number
+ * or as a string of digits such as {@code "3599"}) and the optional {@code refresh_token}: a new
+ * one replaces the stored one (rotation); without one the old one is kept. {@link
+ * TokenPairAuth#login} reads the same fields from the answer to the app's own token request.
  *
  * <p>Errors (RFC 6749 section 5.2):
  *
@@ -65,6 +65,7 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
   private final @Nullable String clientSecret;
   private final @Nullable String scope;
   private final Map<String, String> parameters;
+  private final @Nullable HttpUrl revocationEndpoint;
 
   private OAuth2RefreshProtocol(
       HttpUrl tokenEndpoint,
@@ -72,13 +73,15 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
       ClientAuth clientAuth,
       @Nullable String clientSecret,
       @Nullable String scope,
-      Map<String, String> parameters) {
+      Map<String, String> parameters,
+      @Nullable HttpUrl revocationEndpoint) {
     this.tokenEndpoint = tokenEndpoint;
     this.clientId = clientId;
     this.clientAuth = clientAuth;
     this.clientSecret = clientSecret;
     this.scope = scope;
     this.parameters = parameters;
+    this.revocationEndpoint = revocationEndpoint;
   }
 
   static OAuth2RefreshProtocol create(HttpUrl tokenEndpoint, String clientId) {
@@ -94,7 +97,8 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
         ClientAuth.NONE,
         null,
         null,
-        Collections.<String, String>emptyMap());
+        Collections.<String, String>emptyMap(),
+        null);
   }
 
   /**
@@ -122,7 +126,8 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
   private OAuth2RefreshProtocol withClient(ClientAuth auth, String secret) {
     if (secret == null) throw new NullPointerException("clientSecret == null");
     if (secret.isEmpty()) throw new IllegalArgumentException("clientSecret is empty");
-    return new OAuth2RefreshProtocol(tokenEndpoint, clientId, auth, secret, scope, parameters);
+    return new OAuth2RefreshProtocol(
+        tokenEndpoint, clientId, auth, secret, scope, parameters, revocationEndpoint);
   }
 
   /**
@@ -135,7 +140,7 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
   public OAuth2RefreshProtocol withScope(String scope) {
     if (scope == null) throw new NullPointerException("scope == null");
     return new OAuth2RefreshProtocol(
-        tokenEndpoint, clientId, clientAuth, clientSecret, scope, parameters);
+        tokenEndpoint, clientId, clientAuth, clientSecret, scope, parameters, revocationEndpoint);
   }
 
   /**
@@ -168,7 +173,52 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
         clientAuth,
         clientSecret,
         scope,
-        Collections.unmodifiableMap(next));
+        Collections.unmodifiableMap(next),
+        revocationEndpoint);
+  }
+
+  /**
+   * Returns this protocol with token revocation (RFC 7009) at {@code revocationEndpoint}: {@link
+   * TokenPairAuth#logout()} then ends the session here first, then, outside every lock, posts
+   * {@code token=<refresh token>&token_type_hint=refresh_token} there with this protocol's client
+   * authentication (and a DPoP proof when {@linkplain TokenPairAuth.Builder#dpop() DPoP} is on).
+   * Any 200 answer counts as revoked, also Keycloak's {@code {"error":"invalid_token"}} for a token
+   * it no longer knows; a network error or another status makes {@code logout()} throw, after the
+   * session has ended here, and is told to {@link SessionListener#onRevocationFailed}. It is never
+   * retried. Revoking the refresh token ends the grant: the access token is not revoked apart.
+   * Keycloak: {@code https://HOST/realms/REALM/protocol/openid-connect/revoke}; Auth0: {@code
+   * https://TENANT.auth0.com/oauth/revoke}; Okta: {@code .../v1/revoke}; Spring Authorization
+   * Server: {@code /oauth2/revoke}.
+   *
+   * @param revocationEndpoint the authorization server's revocation endpoint, without a query.
+   * @return a new protocol.
+   * @throws IllegalArgumentException if {@code revocationEndpoint} has a query.
+   */
+  public OAuth2RefreshProtocol withRevocation(HttpUrl revocationEndpoint) {
+    if (revocationEndpoint == null) throw new NullPointerException("revocationEndpoint == null");
+    if (revocationEndpoint.query() != null) {
+      throw new IllegalArgumentException("revocationEndpoint must not have a query");
+    }
+    return new OAuth2RefreshProtocol(
+        tokenEndpoint, clientId, clientAuth, clientSecret, scope, parameters, revocationEndpoint);
+  }
+
+  /** The revocation endpoint, or null without {@link #withRevocation}. */
+  @Nullable HttpUrl revocationEndpoint() {
+    return revocationEndpoint;
+  }
+
+  /**
+   * The RFC 7009 request that revokes {@code refreshToken}, with this protocol's client
+   * authentication. Only with a {@link #revocationEndpoint()}.
+   */
+  Request newRevocationRequest(String refreshToken) {
+    HttpUrl endpoint = revocationEndpoint;
+    if (endpoint == null) throw new IllegalStateException("No revocation endpoint.");
+    FormBody.Builder form =
+        new FormBody.Builder().add("token", refreshToken).add("token_type_hint", "refresh_token");
+    clientFields(form);
+    return post(endpoint, form);
   }
 
   @Override
@@ -183,19 +233,26 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
         new FormBody.Builder()
             .add("grant_type", "refresh_token")
             .add("refresh_token", refreshToken);
-    if (clientAuth != ClientAuth.BASIC) form.add("client_id", clientId);
-    if (clientAuth == ClientAuth.POST && clientSecret != null) {
-      form.add("client_secret", clientSecret);
-    }
+    clientFields(form);
     if (scope != null) form.add("scope", scope);
     for (Map.Entry<String, String> parameter : parameters.entrySet()) {
       form.add(parameter.getKey(), parameter.getValue());
     }
+    return post(tokenEndpoint, form);
+  }
+
+  /** The client's authentication in the form: its id (but with Basic), and a posted secret. */
+  private void clientFields(FormBody.Builder form) {
+    if (clientAuth != ClientAuth.BASIC) form.add("client_id", clientId);
+    if (clientAuth == ClientAuth.POST && clientSecret != null) {
+      form.add("client_secret", clientSecret);
+    }
+  }
+
+  /** A POST of {@code form} to {@code url}, with the client's Basic authentication if so. */
+  private Request post(HttpUrl url, FormBody.Builder form) {
     Request.Builder request =
-        new Request.Builder()
-            .url(tokenEndpoint)
-            .post(form.build())
-            .header("Accept", "application/json");
+        new Request.Builder().url(url).post(form.build()).header("Accept", "application/json");
     if (clientAuth == ClientAuth.BASIC && clientSecret != null) {
       request.header(
           "Authorization", Credentials.basic(formEncode(clientId), formEncode(clientSecret)));
@@ -230,15 +287,17 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
           String.valueOf(e.getMessage()), response.code(), rotated, null);
     }
     String type = Json.text(Json.get(body, "token_type"));
-    if (type == null || !type.equalsIgnoreCase("Bearer")) {
+    boolean dpop = TokenGrant.DPOP.equalsIgnoreCase(type);
+    if (type == null || !(type.equalsIgnoreCase("Bearer") || dpop)) {
       throw AuthResponseException.unusable(
-          "The " + AuthAnswers.lower(operation) + " response's token_type is not Bearer.",
+          "The " + AuthAnswers.lower(operation) + " response's token_type is not Bearer or DPoP.",
           response.code(),
           rotated,
           null);
     }
     return TokenGrant.of(
-        accessToken, rotated, seconds(Json.get(body, "expires_in")), TimeUnit.SECONDS);
+            accessToken, rotated, seconds(Json.get(body, "expires_in")), TimeUnit.SECONDS)
+        .withTokenType(dpop ? TokenGrant.DPOP : "Bearer");
   }
 
   /**
@@ -277,6 +336,7 @@ public final class OAuth2RefreshProtocol implements RefreshProtocol {
         + ", clientAuth="
         + clientAuth
         + (scope != null ? ", scope=" + scope : "")
+        + (revocationEndpoint != null ? ", revocation" : "")
         + ")";
   }
 }

@@ -29,6 +29,12 @@ final class Refresh implements TokenRefresher.FlightFunction {
 
     /** The session's cookies when it read its credential; they are the ones it presents. */
     List<Cookie> cookies = Collections.emptyList();
+
+    /** The session's DPoP key when it read its credential, or null: it signs the proofs. */
+    @Nullable DpopKey dpopKey;
+
+    /** What the refresh call did beyond its request (nonce retries). */
+    final AuthCalls.Exchange exchange = new AuthCalls.Exchange();
   }
 
   private final Session session;
@@ -69,14 +75,15 @@ final class Refresh implements TokenRefresher.FlightFunction {
     long start = clock.nanoTime();
     RefreshEvent.Outcome outcome = RefreshEvent.Outcome.FAILED;
     IOException failure = null;
+    Snapshot before = new Snapshot();
     try {
-      Snapshot before = new Snapshot();
       String token = refresh(before, events);
       outcome = before.adopted ? RefreshEvent.Outcome.ADOPTED : RefreshEvent.Outcome.REFRESHED;
       return token;
     } catch (IOException e) {
       failure = e;
-      if (e instanceof AuthResponseException && ((AuthResponseException) e).endsSession()) {
+      if (e instanceof AuthResponseException && ((AuthResponseException) e).endsSession()
+          || e instanceof DpopKey.Unusable) {
         outcome = RefreshEvent.Outcome.REJECTED;
       }
       throw e;
@@ -84,7 +91,14 @@ final class Refresh implements TokenRefresher.FlightFunction {
       long duration = clock.nanoTime() - start;
       events.refresh(
           new RefreshEvent(
-              cause.trigger, cause.status, outcome, failure, duration, flight.callers.get()));
+              cause.trigger,
+              cause.status,
+              outcome,
+              failure,
+              duration,
+              flight.callers.get(),
+              before.dpopKey != null,
+              before.exchange.nonceRetries));
       events.fire(); // After every lock: the store's was released when refresh() returned.
     }
   }
@@ -103,7 +117,10 @@ final class Refresh implements TokenRefresher.FlightFunction {
       SessionCookieJar.Staging staging = session.cookieJar.staging(before.cookies);
       AuthCalls.Grant grant;
       try {
-        grant = calls.refresh(staging, refreshToken);
+        grant = calls.refresh(staging, refreshToken, before.dpopKey, before.exchange);
+      } catch (DpopKey.Unusable e) {
+        session.dpopKeyFailed(before, e, events); // Nothing was sent.
+        throw e;
       } catch (AuthResponseException e) {
         if (e.endsSession()) {
           if (session.expire(before, events)) events.sessionExpired();
@@ -140,7 +157,7 @@ final class Refresh implements TokenRefresher.FlightFunction {
   private @Nullable TokenState adoptable(Snapshot before, Events events) {
     TokenState stored;
     try {
-      stored = TokenState.loaded(stores.loadAccessToken());
+      stored = TokenState.loaded(stores.loadAccessToken(), null);
     } catch (IOException e) {
       events.storageError(e);
       return null;

@@ -46,6 +46,8 @@ public final class RefreshEvent {
   private final @Nullable IOException failure;
   private final long durationNanos;
   private final int waiters;
+  private final boolean dpopBound;
+  private final int dpopNonceRetries;
 
   RefreshEvent(
       Trigger trigger,
@@ -53,7 +55,11 @@ public final class RefreshEvent {
       Outcome outcome,
       @Nullable IOException failure,
       long durationNanos,
-      int waiters) {
+      int waiters,
+      boolean dpopBound,
+      int dpopNonceRetries) {
+    this.dpopBound = dpopBound;
+    this.dpopNonceRetries = dpopNonceRetries;
     this.trigger = trigger;
     this.status = status;
     this.outcome = outcome;
@@ -119,6 +125,27 @@ public final class RefreshEvent {
     return waiters;
   }
 
+  /**
+   * Returns whether the refresh request carried a DPoP proof of the session's key ({@link
+   * TokenPairAuth.Builder#dpop()}); false for an adopted token and when no request was made.
+   *
+   * @return whether the refresh was DPoP-bound.
+   */
+  public boolean dpopBound() {
+    return dpopBound;
+  }
+
+  /**
+   * Returns how many times the refresh request was sent again with a new DPoP nonce after the token
+   * endpoint asked for one ({@code use_dpop_nonce}): 0 or 1 for each request sent, counted apart
+   * from refreshes.
+   *
+   * @return the nonce retries, 0 or more.
+   */
+  public int dpopNonceRetries() {
+    return dpopNonceRetries;
+  }
+
   @Override
   public String toString() {
     return "RefreshEvent{"
@@ -131,6 +158,7 @@ public final class RefreshEvent {
         + TimeUnit.NANOSECONDS.toMillis(durationNanos)
         + " ms, waiters="
         + waiters
+        + (dpopBound ? ", dpop, nonce retries=" + dpopNonceRetries : "")
         + "}";
   }
 

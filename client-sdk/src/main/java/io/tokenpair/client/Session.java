@@ -55,9 +55,6 @@ final class Session {
   /** Incremented by each manual token change. Guarded by this. */
   private int tokenEpoch;
 
-  /** The server's clock minus this device's, as the last login or refresh measured it. */
-  private volatile long clockOffsetMillis;
-
   Session(
       Stores stores,
       AuthCalls calls,
@@ -75,7 +72,13 @@ final class Session {
     this.clock = clock;
     this.cookieJar = new SessionCookieJar(stores, clock, listener, executor);
     this.stored =
-        new StoredPair(bodyTokens, stores, cookieJar, refreshCookieName, calls.protocol.endpoint());
+        new StoredPair(
+            bodyTokens,
+            stores,
+            cookieJar,
+            refreshCookieName,
+            calls.protocol.endpoint(),
+            calls.dpop);
     // Callers wait longer than one call may take: a refresh may first wait for another process.
     long timeoutNanos = 2 * TimeUnit.MILLISECONDS.toNanos(refreshTimeoutMillis);
     Refresh refresh = new Refresh(this, stores, calls, refreshAheadMillis, listener, clock);
@@ -106,7 +109,7 @@ final class Session {
 
   /** The best estimate of the server's clock now. */
   long serverTimeMillis() {
-    return clock.currentTimeMillis() + clockOffsetMillis;
+    return calls.serverTimeMillis();
   }
 
   // Refresh transitions, for Refresh. The caller holds the store's lock.
@@ -127,7 +130,9 @@ final class Session {
         events.storageError(e);
         return null;
       }
+      if (endIfKeyLost(events)) return null;
       if (adoptable == null) return null;
+      adoptable = TokenState.loaded(adoptable.token, stored.dpopKey());
       current(adoptable);
     }
     before.adopted = true;
@@ -150,6 +155,12 @@ final class Session {
       // The cookies to present, read now, in this epoch: the jar may belong to a new owner by the
       // time the call's cookies are read, after the app's interceptors.
       before.cookies = cookieJar.snapshot(events);
+      before.dpopKey = stored.dpopKey();
+      if (calls.dpop != null && before.dpopKey == null) {
+        DpopKey.Unusable missing = new DpopKey.Unusable("The session has no DPoP key.", null);
+        endForKey(missing, events);
+        throw missing;
+      }
       return stored.presented();
     }
   }
@@ -172,7 +183,7 @@ final class Session {
         throw new IOException("The session ended during the refresh; its result was discarded.");
       }
       stored.rotate(staging, grant.tokens.refreshToken(), events);
-      clockOffsetMillis = grant.clockOffsetMillis;
+      calls.clockOffset(grant.clockOffsetMillis);
       TokenState current = state;
       if (tokenEpoch != before.tokenEpoch) {
         // The app set the token meanwhile: its token stands, and the waiting calls replay with it.
@@ -180,11 +191,20 @@ final class Session {
         throw new IOException("The app cleared the access token during the refresh.");
       }
       stored.saveAccessToken(accessToken, events);
-      long expiresIn = grant.tokens.expiresInMillis();
-      current(TokenState.received(accessToken, serverTimeMillis(), expiresIn));
+      current(received(grant, before.dpopKey));
     }
     events.refreshed(accessToken);
     return accessToken;
+  }
+
+  /** The state of a granted token: DPoP-bound to {@code key} unless the answer said Bearer. */
+  private TokenState received(AuthCalls.Grant grant, @Nullable DpopKey key) {
+    TokenGrant tokens = grant.tokens;
+    return TokenState.received(
+        tokens.accessToken(),
+        serverTimeMillis(),
+        tokens.expiresInMillis(),
+        tokens.isBearer() ? null : key);
   }
 
   /** After a failed refresh: the cookie the server set stands (it may have rotated already). */
@@ -214,6 +234,42 @@ final class Session {
     return true;
   }
 
+  /**
+   * Ends the session once when its DPoP key cannot sign (a keystore key wiped or invalidated):
+   * every proof would be refused. Does nothing if {@code key} is no longer the session's.
+   */
+  void dpopKeyFailed(DpopKey key, IOException failure) {
+    Events events = new Events(listener);
+    synchronized (this) {
+      if (stored.dpopKey() == key) endForKey(failure, events);
+    }
+    events.fire();
+  }
+
+  /** As {@link #dpopKeyFailed}, for a refresh that began in {@code before}'s session. */
+  synchronized void dpopKeyFailed(Refresh.Snapshot before, IOException failure, Events events) {
+    if (sessionEpoch == before.sessionEpoch) endForKey(failure, events);
+  }
+
+  /** After a read of the store: ends a session whose key was lost; returns true if it did. */
+  private boolean endIfKeyLost(Events events) {
+    DpopKey.Unusable lost = stored.keyLost();
+    if (lost == null) return false;
+    endForKey(lost, events);
+    return true;
+  }
+
+  /** Ends the session for its key: a storage error, then the end of the session, once each. */
+  private void endForKey(IOException failure, Events events) {
+    events.storageError(failure);
+    try {
+      clear(false, events);
+    } catch (IOException e) {
+      failure.addSuppressed(e); // Memory is signed out; what the store kept has no key.
+    }
+    events.sessionExpired();
+  }
+
   /** Replaces the token by the app's decision; a refresh in flight will not overwrite it. */
   void setAccessToken(@Nullable String token) throws IOException {
     Events events = new Events(listener);
@@ -221,7 +277,9 @@ final class Session {
       synchronized (this) {
         loaded(events);
         tokenEpoch++;
-        current(TokenState.received(token, serverTimeMillis()));
+        current(
+            TokenState.received(
+                token, serverTimeMillis(), TokenGrant.UNKNOWN_LIFETIME, stored.dpopKey()));
         refresher.reset();
         stored.saveAccessToken(token, events);
       }
@@ -235,7 +293,8 @@ final class Session {
    * nothing: when a store fails, the session is left signed out (the previous owner's session has
    * ended either way), so that no refresh ever pairs one owner's credential with another's token.
    */
-  void newOwner(SessionCookieJar.@Nullable Staging staging, AuthCalls.Grant grant)
+  void newOwner(
+      SessionCookieJar.@Nullable Staging staging, AuthCalls.Grant grant, @Nullable DpopKey key)
       throws IOException {
     Events events = new Events(listener);
     String accessToken = grant.tokens.accessToken();
@@ -244,7 +303,7 @@ final class Session {
         loaded(events);
         newEpoch();
         try {
-          stored.replace(staging, grant.tokens.refreshToken(), events);
+          stored.replace(staging, grant.tokens.refreshToken(), key, events);
           stored.saveAccessToken(accessToken, events);
         } catch (IOException e) {
           try {
@@ -255,29 +314,66 @@ final class Session {
           throw e;
         }
         if (grant.clockOffsetMillis != AuthCalls.Grant.UNKNOWN_OFFSET) {
-          clockOffsetMillis = grant.clockOffsetMillis;
+          calls.clockOffset(grant.clockOffsetMillis);
         }
-        long expiresIn = grant.tokens.expiresInMillis();
-        current(TokenState.received(accessToken, serverTimeMillis(), expiresIn));
+        current(received(grant, key));
       }
     } finally {
       events.fire();
     }
   }
 
+  /** The DPoP key for a new sign-in (the app's, or a new one), or null when DPoP is off. */
+  @Nullable DpopKey newDpopKey() throws IOException {
+    return calls.dpop != null ? calls.dpop.newKey() : null;
+  }
+
   /** What logout must still tell the server, once every lock is released. */
-  static final class Ended {
-    @Nullable String authorization;
+  private static final class Ended {
+    /** The cookie protocol's token, posted to the logout endpoint; else none. */
+    TokenState token = TokenState.NONE;
+
     List<Cookie> cookies = java.util.Collections.emptyList();
+
+    /** The refresh token to revoke (RFC 7009), or null. */
+    @Nullable String refreshToken;
+
+    /** The ended session's DPoP key, for the proofs of those calls, or null. */
+    @Nullable DpopKey dpopKey;
+
     @Nullable IOException failure;
   }
 
   /**
-   * Logout's first half: ends the session here, under the store's lock. The cookie protocol's
-   * caller then posts the returned credentials to the logout endpoint, outside every lock; other
-   * protocols end the session locally only.
+   * Logout: ends the session here, under the store's lock; then, outside every lock, tells the
+   * server: the cookie protocol posts the ended session's credentials to the logout endpoint (best
+   * effort), and a protocol with revocation revokes the refresh token (a failure is reported to the
+   * listener and thrown, never retried).
    */
-  Ended end() throws IOException {
+  void logout() throws IOException {
+    Ended ended = end();
+    if (ended.token.token != null || !ended.cookies.isEmpty()) {
+      calls.logout(ended.token, ended.cookies);
+    }
+    IOException failure = ended.failure;
+    if (ended.refreshToken != null) {
+      try {
+        calls.revoke(ended.refreshToken, ended.dpopKey);
+      } catch (IOException e) {
+        Events events = new Events(listener);
+        events.revocationFailed(e);
+        events.fire();
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) throw failure;
+  }
+
+  private Ended end() throws IOException {
     Events events = new Events(listener);
     Ended ended = new Ended();
     try (Closeable lock = stores.lock(events)) {
@@ -285,9 +381,12 @@ final class Session {
         TokenState current = loaded(events);
         if (stores.isShared()) cookieJar.reload(); // Post the cookie current now.
         if (!stored.isBodyToken()) {
-          ended.authorization = current.header;
+          ended.token = current;
           ended.cookies = cookieJar.forRequest(calls.logoutUrl, events);
+        } else if (calls.revokes()) {
+          ended.refreshToken = stored.presented();
         }
+        ended.dpopKey = stored.dpopKey();
         try {
           clear(true, events);
         } catch (IOException e) {
@@ -340,7 +439,8 @@ final class Session {
   private TokenState loaded(Events events) {
     TokenState current = state;
     if (current == null) {
-      current = TokenState.loaded(stored.load(events));
+      String token = stored.load(events);
+      current = endIfKeyLost(events) ? TokenState.NONE : TokenState.loaded(token, stored.dpopKey());
       current(current);
     }
     return current;

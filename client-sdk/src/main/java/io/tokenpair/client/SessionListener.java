@@ -46,6 +46,16 @@ public interface SessionListener {
   default void onStorageError(IOException error) {}
 
   /**
+   * {@link TokenPairAuth#logout()} could not revoke the refresh token at the server ({@link
+   * OAuth2RefreshProtocol#withRevocation}): the call failed, or the server answered other than 200.
+   * The session has ended on this device all the same, and {@code logout()} throws {@code error};
+   * the refresh token may stay valid at the server until it expires. Not retried.
+   *
+   * @param error what failed; its message never contains tokens.
+   */
+  default void onRevocationFailed(IOException error) {}
+
+  /**
    * A refresh ended, however it ended: once per refresh, after the other events of that refresh,
    * with why it ran, its outcome, its duration and how many calls waited for it. For metrics and
    * logs; the event holds no token.

@@ -1,6 +1,7 @@
 package io.tokenpair.client;
 
 import java.io.IOException;
+import java.security.KeyPair;
 import okhttp3.HttpUrl;
 import org.jspecify.annotations.Nullable;
 
@@ -10,6 +11,9 @@ import org.jspecify.annotations.Nullable;
  * in the token store ({@link RefreshProtocol#oauth2} and the app's own protocols), or the refresh
  * cookie in the SDK's jar ({@link RefreshProtocol#cookie()}). Store failures are reported to the
  * caller's {@link Events}.
+ *
+ * <p>With DPoP, the session's key is part of the pair: the app's own key, or one made at each
+ * sign-in that is stored with the refresh token (before it) and deleted with it.
  *
  * <p>Not thread-safe on its own: {@link Session} calls it with its monitor held, which guards
  * {@link #refreshToken}. The refresh token is kept in memory before it is written, so a store
@@ -22,23 +26,34 @@ final class StoredPair {
   private final String cookieName;
   private final HttpUrl endpoint;
 
+  /** The proof maker, or null when DPoP is off. */
+  private final @Nullable DpopProofs dpop;
+
   /** The body refresh token, or null; always null for the cookie. Guarded by the session. */
   private @Nullable String refreshToken;
 
   /** Whether {@link #refreshToken} is newer than the store's copy (its write failed). */
   private boolean unsaved;
 
+  /** The session's DPoP key, or null (DPoP off, signed out, or lost). Guarded by the session. */
+  private @Nullable DpopKey dpopKey;
+
+  /** Why the stored session's DPoP key could not be loaded at the last read, or null. */
+  private DpopKey.@Nullable Unusable keyLost;
+
   StoredPair(
       boolean bodyToken,
       Stores stores,
       SessionCookieJar cookieJar,
       String cookieName,
-      HttpUrl endpoint) {
+      HttpUrl endpoint,
+      @Nullable DpopProofs dpop) {
     this.bodyToken = bodyToken;
     this.stores = stores;
     this.cookieJar = cookieJar;
     this.cookieName = cookieName;
     this.endpoint = endpoint;
+    this.dpop = dpop;
   }
 
   boolean isBodyToken() {
@@ -53,6 +68,11 @@ final class StoredPair {
     try {
       String accessToken = stores.loadAccessToken();
       load();
+      if (keyLost == null && dpop != null && dpop.keysPerSession() && dpopKey == null) {
+        if (accessToken != null || refreshToken != null) {
+          keyLost = new DpopKey.Unusable("The session's DPoP key is missing from the store.", null);
+        }
+      }
       return accessToken;
     } catch (IOException e) {
       events.storageError(e);
@@ -62,6 +82,38 @@ final class StoredPair {
 
   private void load() throws IOException {
     if (bodyToken) refreshToken = stores.loadRefreshToken();
+    loadKey();
+  }
+
+  /** Reads the session's key; one that cannot be read is {@linkplain #keyLost() lost}. */
+  private void loadKey() {
+    keyLost = null;
+    if (dpop == null || !dpop.keysPerSession()) {
+      dpopKey = dpop != null ? dpop.appKey() : null;
+      return;
+    }
+    try {
+      KeyPair pair = stores.loadDpopKey();
+      dpopKey = pair != null ? DpopKey.of(pair) : null;
+    } catch (IOException | IllegalArgumentException e) {
+      dpopKey = null;
+      keyLost =
+          new DpopKey.Unusable(
+              "The session's DPoP key cannot be loaded: " + e.getClass().getName() + ".", e);
+    }
+  }
+
+  /**
+   * Why the stored session cannot go on without its DPoP key (unreadable, or missing beside a
+   * stored token), as of the last read; null if it can.
+   */
+  DpopKey.@Nullable Unusable keyLost() {
+    return keyLost;
+  }
+
+  /** The session's DPoP key, or null. */
+  @Nullable DpopKey dpopKey() {
+    return dpopKey;
   }
 
   void saveAccessToken(@Nullable String accessToken, Events events) throws IOException {
@@ -124,20 +176,41 @@ final class StoredPair {
     void run() throws IOException;
   }
 
-  /** A new owner's credential: its cookies, and its body refresh token even when that is none. */
-  void replace(SessionCookieJar.@Nullable Staging staging, @Nullable String newToken, Events events)
+  /**
+   * A new owner's credential: its DPoP key first (a stored refresh token is never without it), then
+   * its cookies, and its body refresh token even when that is none.
+   */
+  void replace(
+      SessionCookieJar.@Nullable Staging staging,
+      @Nullable String newToken,
+      @Nullable DpopKey key,
+      Events events)
       throws IOException {
+    saveKey(key, events);
     rotate(staging, null, events);
     if (bodyToken) save(newToken, events);
   }
 
+  /** Keeps {@code key} as the session's, in the store too when each session has its own. */
+  private void saveKey(@Nullable DpopKey key, Events events) throws IOException {
+    dpopKey = key;
+    keyLost = null;
+    if (dpop == null || !dpop.keysPerSession()) return;
+    try {
+      stores.saveDpopKey(key != null ? key.pair : null);
+    } catch (IOException e) {
+      throw events.storage(e);
+    }
+  }
+
   /**
-   * Forgets the pair: after a rejected refresh, the access token and the credential the server
-   * refused; at logout ({@code allCookies}) every cookie too.
+   * Forgets the pair: after a rejected refresh, the access token, the credential the server refused
+   * and the DPoP key; at logout ({@code allCookies}) every cookie too.
    */
   void forget(boolean allCookies, Events events) throws IOException {
     IOException failure = attempt(() -> saveAccessToken(null, events), null);
     if (bodyToken) failure = attempt(() -> save(null, events), failure);
+    failure = attempt(() -> saveKey(null, events), failure);
     failure =
         attempt(
             () -> {

@@ -2,6 +2,7 @@ package io.tokenpair.client;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.security.KeyPair;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Cookie;
@@ -113,6 +114,27 @@ final class Stores {
    */
   boolean keepsRefreshTokens() {
     return tokens.keepsRefreshTokens();
+  }
+
+  @Nullable KeyPair loadDpopKey() throws IOException {
+    try {
+      return tokens.loadDpopKey();
+    } catch (RuntimeException e) {
+      throw failure("read the DPoP key", e);
+    }
+  }
+
+  void saveDpopKey(@Nullable KeyPair keyPair) throws IOException {
+    try {
+      tokens.saveDpopKey(keyPair);
+    } catch (RuntimeException e) {
+      throw failure("save the DPoP key", e);
+    }
+  }
+
+  /** Returns true if the token store says it keeps DPoP keys ({@link TokenStore#keepsDpopKeys}). */
+  boolean keepsDpopKeys() {
+    return tokens.keepsDpopKeys();
   }
 
   List<Cookie> loadCookies() throws IOException {

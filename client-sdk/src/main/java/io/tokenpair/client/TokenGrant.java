@@ -18,10 +18,33 @@ public final class TokenGrant {
   private final @Nullable String refreshToken;
   private final long expiresInMillis;
 
-  private TokenGrant(String accessToken, @Nullable String refreshToken, long expiresInMillis) {
+  /**
+   * The answer's {@code token_type} when the protocol reads one: {@link #DPOP} binds the access
+   * token to the session's DPoP key, {@code "Bearer"} does not; null when the answer does not say.
+   */
+  final @Nullable String tokenType;
+
+  static final String DPOP = "DPoP";
+
+  private TokenGrant(
+      String accessToken,
+      @Nullable String refreshToken,
+      long expiresInMillis,
+      @Nullable String tokenType) {
     this.accessToken = accessToken;
     this.refreshToken = refreshToken;
     this.expiresInMillis = expiresInMillis;
+    this.tokenType = tokenType;
+  }
+
+  /** This grant, of {@code token_type} {@code tokenType} ({@code "Bearer"} or {@link #DPOP}). */
+  TokenGrant withTokenType(String tokenType) {
+    return new TokenGrant(accessToken, refreshToken, expiresInMillis, tokenType);
+  }
+
+  /** Whether the access token goes as {@code Bearer} even when DPoP is on. */
+  boolean isBearer() {
+    return "Bearer".equals(tokenType);
   }
 
   /**
@@ -58,7 +81,10 @@ public final class TokenGrant {
       throw new IllegalArgumentException("expiresIn < 0");
     }
     return new TokenGrant(
-        accessToken, refreshToken, expiresIn == UNKNOWN_LIFETIME ? -1 : unit.toMillis(expiresIn));
+        accessToken,
+        refreshToken,
+        expiresIn == UNKNOWN_LIFETIME ? -1 : unit.toMillis(expiresIn),
+        null);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.tokenpair.client;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import java.io.IOException;
+import java.security.KeyPair;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -131,30 +132,31 @@ public final class TokenPairAuth {
   public String login(Request loginRequest) throws IOException {
     if (loginRequest == null) throw new NullPointerException("loginRequest == null");
     SessionCookieJar.Staging staging = session.cookieJar.staging();
-    AuthCalls.Grant grant = session.calls.login(loginRequest, staging);
-    session.newOwner(staging, grant);
+    DpopKey key = session.newDpopKey();
+    AuthCalls.Grant grant = session.calls.login(loginRequest, staging, key);
+    session.newOwner(staging, grant, key);
     return grant.tokens.accessToken();
   }
 
   /**
-   * Signs out: ends the session here (the access token, the refresh credential and every cookie are
-   * cleared; a refresh still in flight will not revive it, and a request sent in it is never
-   * replayed in a later one), then, with the cookie protocol, posts to the logout endpoint with the
-   * cookie and the bearer (best effort: failures are ignored). With a body-token protocol such as
-   * {@link RefreshProtocol#oauth2} the server is told nothing: its session stays alive there until
-   * its refresh token expires. Blocks: never call it on Android's main thread; use {@link
-   * #logoutAsync()} there.
+   * Signs out: ends the session here (the access token, the refresh credential, the DPoP key and
+   * every cookie are cleared; a refresh still in flight will not revive it, and a request sent in
+   * it is never replayed in a later one), then, outside every lock, tells the server. With the
+   * cookie protocol it posts to the logout endpoint with the cookie and the bearer (best effort:
+   * failures are ignored). With {@link RefreshProtocol#oauth2} and {@link
+   * OAuth2RefreshProtocol#withRevocation revocation} it revokes the refresh token (RFC 7009), once:
+   * a 200 is done; a network error or another status throws, after the session has ended here, and
+   * is told to {@link SessionListener#onRevocationFailed}. With a body-token protocol without
+   * revocation the server is told nothing: its session stays alive there until its refresh token
+   * expires. Blocks: never call it on Android's main thread; use {@link #logoutAsync()} there.
    *
    * @throws IOException if the stores could not be cleared (the session is cleared in memory
-   *     regardless), or a {@linkplain Builder#sessionStore shared store}'s lock could not be taken
-   *     within the refresh timeout (nothing has changed then: call it again).
+   *     regardless), the revocation failed (the session has ended here all the same), or a
+   *     {@linkplain Builder#sessionStore shared store}'s lock could not be taken within the refresh
+   *     timeout (nothing has changed then: call it again).
    */
   public void logout() throws IOException {
-    Session.Ended ended = session.end();
-    if (ended.authorization != null || !ended.cookies.isEmpty()) {
-      session.calls.logout(ended.authorization, ended.cookies);
-    }
-    if (ended.failure != null) throw ended.failure;
+    session.logout();
   }
 
   /**
@@ -223,7 +225,8 @@ public final class TokenPairAuth {
       throw new IllegalStateException(
           "signIn needs a protocol whose refresh token is in the body, such as oauth2.");
     }
-    session.newOwner(null, new AuthCalls.Grant(pair, AuthCalls.Grant.UNKNOWN_OFFSET));
+    AuthCalls.Grant grant = new AuthCalls.Grant(pair, AuthCalls.Grant.UNKNOWN_OFFSET);
+    session.newOwner(null, grant, session.newDpopKey());
   }
 
   /**
@@ -364,6 +367,9 @@ public final class TokenPairAuth {
     private SessionListener listener = SessionListener.NONE;
     private RefreshProtocol refreshProtocol = RefreshProtocol.cookie();
     private Clock clock = Clock.SYSTEM;
+
+    /** The DPoP mode, or null when off. */
+    private AuthCalls.@Nullable Dpop dpop;
 
     /** The hosts {@link #allowCleartext} named, canonical. */
     private final Set<String> cleartextHosts = new LinkedHashSet<>();
@@ -627,6 +633,48 @@ public final class TokenPairAuth {
       return this;
     }
 
+    /**
+     * Binds the session's tokens to a key of this device (DPoP, RFC 9449): each sign-in ({@link
+     * TokenPairAuth#login}, {@link TokenPairAuth#signIn}) makes a new EC P-256 key pair, kept
+     * exactly as durably as the refresh token (in memory with {@link TokenStore#inMemory()}; in the
+     * session file with {@link FileSessionStore}, so a restart or a second process continues the
+     * bound session) and deleted when the session ends. Every call that presents a credential then
+     * carries a fresh ES256 proof in its {@code DPoP} header: the refresh, the login request, the
+     * revocation, and the calls to the base URL's origin, which send {@code Authorization: DPoP
+     * <token>} when the token response said {@code token_type} DPoP ({@code Bearer} from a server
+     * that does not do DPoP stays Bearer, without a proof). A server's {@code DPoP-Nonce} is kept
+     * per origin and a {@code use_dpop_nonce} challenge is answered once, apart from refreshes and
+     * replays. A key that cannot be loaded or cannot sign ends the session once ({@link
+     * SessionListener#onStorageError}, then {@link SessionListener#onSessionExpired()}). A stored
+     * session from before DPoP was turned on has no key, and ends the same way at first use.
+     *
+     * <p>{@link #build()} refuses a token store whose {@link TokenStore#keepsDpopKeys()} is false.
+     * With {@link TokenPairAuth#signIn}, the pair must have been issued without binding or with
+     * this key; exchange codes through {@link TokenPairAuth#login(Request)}, which carries a proof.
+     *
+     * @return this builder.
+     */
+    public Builder dpop() {
+      this.dpop = new AuthCalls.Dpop(null);
+      return this;
+    }
+
+    /**
+     * As {@link #dpop()}, with a key pair the app holds, such as a non-exportable AndroidKeyStore
+     * key: proofs are signed through {@link java.security.Signature}, so a hardware key works. The
+     * SDK stores nothing of it and uses it for every session; a key that can no longer sign ends
+     * the session once, and login then fails until the app gives a working key to a new builder.
+     *
+     * @param keyPair an EC P-256 key pair (ES256).
+     * @return this builder.
+     * @throws IllegalArgumentException if {@code keyPair} is not an EC P-256 key pair.
+     */
+    public Builder dpop(KeyPair keyPair) {
+      if (keyPair == null) throw new NullPointerException("keyPair == null");
+      this.dpop = new AuthCalls.Dpop(DpopKey.of(keyPair));
+      return this;
+    }
+
     Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -668,7 +716,17 @@ public final class TokenPairAuth {
                 + " TokenStore.loadRefreshToken and saveRefreshToken and return true from"
                 + " keepsRefreshTokens(), or use TokenStore.inMemory() or FileSessionStore.");
       }
-      AuthCalls calls = new AuthCalls(protocol, logoutUrl, refreshTimeoutMillis, clock);
+      if (dpop != null && dpop.appKey == null && !stores.keepsDpopKeys()) {
+        throw new IllegalStateException(
+            "The token store does not keep DPoP keys: implement TokenStore.loadDpopKey and"
+                + " saveDpopKey and return true from keepsDpopKeys(), use TokenStore.inMemory() or"
+                + " FileSessionStore, or give the key with dpop(KeyPair).");
+      }
+      if (protocol instanceof OAuth2RefreshProtocol) {
+        HttpUrl revocation = ((OAuth2RefreshProtocol) protocol).revocationEndpoint();
+        if (revocation != null) requireEncrypted(revocation, "The revocation endpoint");
+      }
+      AuthCalls calls = new AuthCalls(protocol, logoutUrl, refreshTimeoutMillis, clock, dpop);
       Session session =
           new Session(
               stores,

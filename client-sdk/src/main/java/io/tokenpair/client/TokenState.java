@@ -8,16 +8,22 @@ import org.jspecify.annotations.Nullable;
  * hides the token.
  */
 final class TokenState {
-  static final TokenState NONE = new TokenState(null, Jwt.UNKNOWN, Jwt.UNKNOWN, false);
+  static final TokenState NONE = new TokenState(null, Jwt.UNKNOWN, Jwt.UNKNOWN, false, null);
 
   /** No token in the store at start: a refresh credential may still be there. */
-  static final TokenState NONE_STORED = new TokenState(null, Jwt.UNKNOWN, Jwt.UNKNOWN, true);
+  static final TokenState NONE_STORED = new TokenState(null, Jwt.UNKNOWN, Jwt.UNKNOWN, true, null);
 
   /** The token, or null when signed out. */
   final @Nullable String token;
 
-  /** {@code "Bearer " + token}, or null. */
+  /** {@code "Bearer " + token}, or {@code "DPoP " + token} with a {@link #dpopKey}; or null. */
   final @Nullable String header;
+
+  /**
+   * The DPoP key the token is bound to, which signs a proof for each call that carries it; null for
+   * a Bearer token.
+   */
+  final @Nullable DpopKey dpopKey;
 
   /**
    * Epoch millis of the JWT's {@code exp} by the server's clock, else of its answer's {@code
@@ -35,9 +41,14 @@ final class TokenState {
   final boolean stored;
 
   private TokenState(
-      @Nullable String token, long expiresAtMillis, long issuedAtMillis, boolean stored) {
+      @Nullable String token,
+      long expiresAtMillis,
+      long issuedAtMillis,
+      boolean stored,
+      @Nullable DpopKey dpopKey) {
     this.token = token;
-    this.header = token != null ? "Bearer " + token : null;
+    this.dpopKey = token != null ? dpopKey : null;
+    this.header = token == null ? null : (dpopKey != null ? "DPoP " : "Bearer ") + token;
     this.expiresAtMillis = expiresAtMillis;
     this.issuedAtMillis = issuedAtMillis;
     this.stored = stored;
@@ -45,34 +56,40 @@ final class TokenState {
 
   /** A token just received from the server, whose clock reads {@code serverNowMillis}. */
   static TokenState received(@Nullable String token, long serverNowMillis) {
-    return received(token, serverNowMillis, TokenGrant.UNKNOWN_LIFETIME);
+    return received(token, serverNowMillis, TokenGrant.UNKNOWN_LIFETIME, null);
   }
 
   /**
    * A token just received, with the lifetime its answer gave ({@code expires_in}), which counts
    * when the token itself has no {@code exp}.
    */
-  static TokenState received(@Nullable String token, long serverNowMillis, long expiresInMillis) {
+  static TokenState received(
+      @Nullable String token,
+      long serverNowMillis,
+      long expiresInMillis,
+      @Nullable DpopKey dpopKey) {
     if (token == null) return NONE;
     Jwt jwt = Jwt.parse(token);
     if (jwt.expiresAtMillis == Jwt.UNKNOWN && expiresInMillis >= 0) {
-      return new TokenState(token, serverNowMillis + expiresInMillis, serverNowMillis, false);
+      return new TokenState(
+          token, serverNowMillis + expiresInMillis, serverNowMillis, false, dpopKey);
     }
     return new TokenState(
         token,
         jwt.expiresAtMillis,
         jwt.issuedAtMillis != Jwt.UNKNOWN ? jwt.issuedAtMillis : serverNowMillis,
-        false);
+        false,
+        dpopKey);
   }
 
   /**
    * A token read from a store: when it arrived is unknown unless it says so itself. One that cannot
    * be sent (written by an older version, or damaged) counts as none, so the session refreshes.
    */
-  static TokenState loaded(@Nullable String token) {
+  static TokenState loaded(@Nullable String token, @Nullable DpopKey dpopKey) {
     if (token == null || !isSendable(token)) return NONE_STORED;
     Jwt jwt = Jwt.parse(token);
-    return new TokenState(token, jwt.expiresAtMillis, jwt.issuedAtMillis, true);
+    return new TokenState(token, jwt.expiresAtMillis, jwt.issuedAtMillis, true, dpopKey);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.tokenpair.client;
 
 import java.io.IOException;
+import java.security.KeyPair;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -76,6 +77,49 @@ public interface TokenStore {
    * @return whether refresh tokens are kept; the same answer every time.
    */
   default boolean keepsRefreshTokens() {
+    return false;
+  }
+
+  /**
+   * Returns the session's DPoP key pair ({@link TokenPairAuth.Builder#dpop()}), or null when there
+   * is none. An {@link IOException} (a key that cannot be read back, such as after a backup restore
+   * without it) ends a stored session once: the SDK reports it to {@link
+   * SessionListener#onStorageError}, clears the session and calls {@link
+   * SessionListener#onSessionExpired()}, since every proof made without the key would be refused.
+   * The default returns null.
+   *
+   * @return the key pair, or null.
+   * @throws IOException if the key cannot be read.
+   */
+  default @Nullable KeyPair loadDpopKey() throws IOException {
+    return null;
+  }
+
+  /**
+   * Replaces the session's DPoP key pair. With {@link TokenPairAuth.Builder#dpop()} the SDK calls
+   * it at each sign-in with the session's new key (before the refresh token is saved), and with
+   * null when the session ends (logout, a rejected refresh). Keep it exactly as durably as the
+   * refresh token: a refresh token bound to a key is useless without it. The default throws {@link
+   * UnsupportedOperationException}; {@link TokenPairAuth.Builder#build()} refuses {@code dpop()}
+   * with a store whose {@link #keepsDpopKeys()} is false.
+   *
+   * @param keyPair the EC P-256 key pair, or null to delete it.
+   * @throws IOException if the key could not be stored.
+   */
+  default void saveDpopKey(@Nullable KeyPair keyPair) throws IOException {
+    throw new UnsupportedOperationException(getClass().getName() + " does not keep DPoP keys.");
+  }
+
+  /**
+   * Returns true if this store keeps DPoP key pairs: it implements {@link #loadDpopKey} and {@link
+   * #saveDpopKey} so that a saved key is loaded back. {@link TokenPairAuth.Builder#build()} refuses
+   * {@link TokenPairAuth.Builder#dpop()} with a store that returns false. The default returns
+   * false; {@link #inMemory()} and {@link FileSessionStore} return true. As with {@link
+   * #keepsRefreshTokens()}, the SDK asks, never looks for the methods by name.
+   *
+   * @return whether DPoP keys are kept; the same answer every time.
+   */
+  default boolean keepsDpopKeys() {
     return false;
   }
 

@@ -22,6 +22,13 @@
  *       the refresh request and reads the answers.
  *   <li>{@code SessionCookieJar}: the RFC 6265 jar over the app's cookie store, with staging for
  *       the auth calls' cookies.
+ *   <li>DPoP (RFC 9449), below {@code AuthCalls} and {@code AuthPolicy}, which only ask for a
+ *       request's {@code DPoP} header: {@code DpopProofs}, the proof maker ({@code jti}, {@code
+ *       htm}, {@code htu}, {@code iat} on the server's clock, {@code ath}, {@code nonce}); {@code
+ *       DpopNonces}, the nonces per origin; {@code DpopKey}, the session's ES256 key, which {@code
+ *       StoredPair} keeps with the refresh token. A nonce challenge is sent again once per send,
+ *       apart from refreshes and replays ({@code AuthTag}); revocation at logout is {@code
+ *       AuthCalls}'s too.
  * </ol>
  *
  * <p>{@code Stores} is the one guard around the app's stores and the one place that decides whether

@@ -531,7 +531,7 @@ final class AuthAnswersTest {
     assertThatThrownBy(auth::forceRefresh)
         .isInstanceOfSatisfying(
             AuthResponseException.class, e -> assertThat(e.endsSession()).isFalse())
-        .hasMessage("The refresh response's token_type is not Bearer.");
+        .hasMessage("The refresh response's token_type is not Bearer or DPoP.");
     assertThat(auth.accessToken()).isEqualTo("at-1");
   }
 }

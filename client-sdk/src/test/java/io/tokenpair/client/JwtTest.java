@@ -61,7 +61,7 @@ final class JwtTest {
 
   @Test
   void storedTokenWithoutIatIsDueOnceExpiredOrInsideTheMargin() {
-    TokenState stored = TokenState.loaded(jwt("{\"exp\":1000}"));
+    TokenState stored = TokenState.loaded(jwt("{\"exp\":1000}"), null);
     assertThat(stored.expiresSoon(900_000, 30_000)).isFalse();
     assertThat(stored.expiresSoon(970_000, 30_000)).isTrue();
     assertThat(stored.expiresSoon(5_000_000, 30_000)).isTrue();

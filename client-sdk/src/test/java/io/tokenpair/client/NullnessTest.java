@@ -59,6 +59,8 @@ final class NullnessTest {
     expected.add("AuthResponseException.errorDescription returns");
     expected.add("FileSessionStore.loadAccessToken returns");
     expected.add("FileSessionStore.loadRefreshToken returns");
+    expected.add("FileSessionStore.loadDpopKey returns");
+    expected.add("FileSessionStore.saveDpopKey parameter 0");
     expected.add("FileSessionStore.saveAccessToken parameter 0");
     expected.add("FileSessionStore.saveRefreshToken parameter 0");
     expected.add("RefreshEvent.failure returns");
@@ -72,6 +74,8 @@ final class NullnessTest {
     expected.add("TokenRefresher.tryRefresh parameter 0");
     expected.add("TokenStore.loadAccessToken returns");
     expected.add("TokenStore.loadRefreshToken returns");
+    expected.add("TokenStore.loadDpopKey returns");
+    expected.add("TokenStore.saveDpopKey parameter 0");
     expected.add("TokenStore.saveAccessToken parameter 0");
     expected.add("TokenStore.saveRefreshToken parameter 0");
     assertThat(nullable).containsExactlyInAnyOrderElementsOf(expected);

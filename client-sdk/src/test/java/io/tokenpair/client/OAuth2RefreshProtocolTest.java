@@ -152,10 +152,10 @@ final class OAuth2RefreshProtocolTest {
                 publicClient.readRefreshResponse(
                     answer(200, "{\"access_token\":\"at-2\",\"token_type\":\"mac\"}")))
         .isInstanceOf(IOException.class)
-        .hasMessage("The refresh response's token_type is not Bearer.");
+        .hasMessage("The refresh response's token_type is not Bearer or DPoP.");
     assertThatThrownBy(
             () -> publicClient.readRefreshResponse(answer(200, "{\"access_token\":\"at-2\"}")))
-        .hasMessage("The refresh response's token_type is not Bearer.");
+        .hasMessage("The refresh response's token_type is not Bearer or DPoP.");
   }
 
   @Test

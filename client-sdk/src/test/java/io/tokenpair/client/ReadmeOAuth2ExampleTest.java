@@ -90,6 +90,45 @@ final class ReadmeOAuth2ExampleTest {
   }
 
   @Test
+  void dpopExampleRuns() throws Exception {
+    DpopServer dpopServer = new DpopServer(sso, this.api, new FakeClock());
+    String api = this.api.url("/").toString();
+    HttpUrl tokenEndpoint = dpopServer.tokenEndpoint();
+    HttpUrl revocationEndpoint = dpopServer.revocationEndpoint();
+    Request codeExchange =
+        new Request.Builder()
+            .url(tokenEndpoint)
+            .post(
+                RequestBody.create(
+                    "grant_type=password&username=demo&password=demo-password",
+                    MediaType.get("application/x-www-form-urlencoded")))
+            .build();
+
+    // snippet:dpop
+    TokenPairAuth auth = TokenPairAuth.builder()
+        .baseUrl(api)
+        .refreshProtocol(RefreshProtocol.oauth2(tokenEndpoint, "my-app")
+            .withRevocation(revocationEndpoint))      // logout() revokes the refresh token
+        .dpop()                                        // a new P-256 key per sign-in, kept in the session file
+        .sessionStore(FileSessionStore.of(new File(dataDir, "session.json")))
+        .build();
+    auth.login(codeExchange);                          // your token request, sent with a proof
+    // end snippet
+
+    OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
+    dpopServer.expireAccessTokens();
+    try (Response response =
+        client.newCall(new Request.Builder().url(api + "api/me").build()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    auth.logout();
+    assertThat(dpopServer.logins).hasValue(1);
+    assertThat(dpopServer.refreshes).hasValue(1);
+    assertThat(dpopServer.revocations).hasValue(1);
+    assertThat(dpopServer.proofFailures).isEmpty();
+  }
+
+  @Test
   void tokenServerDispatcherOAuth2ExampleRuns() throws IOException {
     // snippet:test-double-oauth2
     TokenServerDispatcher tokens = TokenServerDispatcher.builder()
@@ -120,7 +159,7 @@ final class ReadmeOAuth2ExampleTest {
     assertThat(tokens.tokenRefreshCount()).isEqualTo(1);
   }
 
-  /** The README says so: under oauth2, logout is local until revocation comes. */
+  /** The README says so: under oauth2 without revocation, logout is local. */
   @Test
   void oauth2LogoutLeavesTheSessionAliveAtTheServer() throws IOException {
     TokenServerDispatcher tokens = TokenServerDispatcher.builder().passwordGrant().build();

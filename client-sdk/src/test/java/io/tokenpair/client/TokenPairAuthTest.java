@@ -568,7 +568,7 @@ final class TokenPairAuthTest {
     assertThat(seen.get()).doesNotContain(token).contains("██");
     assertThat(auth.toString()).doesNotContain(token).contains("signedIn=true");
     assertThat(AuthTag.REPLAY.toString()).doesNotContain(token);
-    assertThat(TokenState.loaded(token).toString()).doesNotContain(token);
+    assertThat(TokenState.loaded(token, null).toString()).doesNotContain(token);
     AuthResponseException failure = new AuthResponseException("Login", 401, "invalid_credentials");
     assertThat(failure).hasMessage("Login failed: HTTP 401 (invalid_credentials).");
   }
