@@ -80,13 +80,7 @@ public final class SdkOnAndroidTest {
   }
 
   private Request login() {
-    return new Request.Builder()
-        .url(server.url("/auth/login"))
-        .post(
-            RequestBody.create(
-                "{\"username\":\"demo\",\"password\":\"demo-password\"}",
-                MediaType.get("application/json")))
-        .build();
+    return DemoLogin.request(server);
   }
 
   private int get(OkHttpClient client, String path) throws IOException {
