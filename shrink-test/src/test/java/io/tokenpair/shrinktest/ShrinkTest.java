@@ -12,6 +12,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -114,10 +115,31 @@ final class ShrinkTest {
     args.addAll(Arrays.asList("--lib", System.getProperty("shrink.android")));
     args.addAll(Arrays.asList("--lib", jdkClassesOfAndroid().toString()));
     args.addAll(Arrays.asList("--pg-conf", System.getProperty("shrink.appRules")));
+    List<String> classpath = runtimeClasspath(dependencies);
+    if (classpath.stream().noneMatch(ShrinkTest::isSdk)) {
+      // The baselines need OkHttp's and Jackson's rules as well, which here travel in the SDK's
+      // jar.
+      args.addAll(Arrays.asList("--pg-conf", sdkRules().toString()));
+    }
     args.addAll(Arrays.asList("--output", output.toString(), appJar(app).toString()));
-    args.addAll(runtimeClasspath(dependencies));
+    args.addAll(classpath);
     r8(args);
     return output;
+  }
+
+  /** The rules inside client-sdk's jar, as a file. */
+  private static Path sdkRules() throws IOException {
+    String sdk =
+        runtimeClasspath(ShrinkTest::isSdk).stream()
+            .filter(path -> path.contains("client-sdk"))
+            .findFirst()
+            .orElseThrow(IllegalStateException::new);
+    Path rules = WORK.resolve("client-sdk-rules.pro");
+    try (ZipFile jar = new ZipFile(sdk)) {
+      ZipEntry entry = jar.getEntry("META-INF/proguard/io.tokenpair_client-sdk.pro");
+      Files.copy(jar.getInputStream(entry), rules, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return rules;
   }
 
   private static long dexBytes(Path zip) throws IOException {
