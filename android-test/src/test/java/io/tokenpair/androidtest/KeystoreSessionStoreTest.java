@@ -136,8 +136,9 @@ public final class KeystoreSessionStoreTest {
   }
 
   /**
-   * The next start reads the record once: one storage error, no session, the record and the key
-   * deleted; later calls read nothing more; a new sign-in works and survives the next start.
+   * The next start reads the record once: one storage error, then the end of the session, once; the
+   * record and the key deleted; later calls read nothing more; a new sign-in works and survives the
+   * next start.
    */
   private void assertEndsOnceAndSignsInAgain() throws IOException {
     Listener listener = new Listener();
@@ -149,7 +150,8 @@ public final class KeystoreSessionStoreTest {
     assertThat(listener.lines())
         .containsExactly(
             "storage error: The stored session cannot be opened and was deleted (a key the"
-                + " system invalidated, a restore from a backup, or a corrupt record).");
+                + " system invalidated, a restore from a backup, or a corrupt record).",
+            "expired");
     assertThat(preferences.contains("session")).isFalse();
     assertThat(FakeAndroidKeyStore.keyCount()).isEqualTo(0);
     assertThat(tokens.refreshCount()).isEqualTo(0);

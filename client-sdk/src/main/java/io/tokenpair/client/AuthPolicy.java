@@ -219,7 +219,8 @@ final class AuthPolicy implements Interceptor, Authenticator {
 
   /** Whether {@code call} was canceled, for a wait on its behalf; null without a call. */
   private static @Nullable BooleanSupplier canceled(@Nullable Call call) {
-    return call != null ? call::isCanceled : null;
+    // A lambda, not call::isCanceled: R8 broke that method handle in its class-file output.
+    return call != null ? () -> call.isCanceled() : null;
   }
 
   /**

@@ -16,10 +16,9 @@ import java.util.Set;
 /**
  * Owner-only files and folders through {@code java.nio.file} (Java 7, Android API 26): created with
  * POSIX permissions {@code rw-------} and {@code rwx------} from the start, so that no other user
- * can open them for a moment. Only {@link PrivateFiles} calls it, once it has checked that {@code
- * java.nio.file} exists and the file system has POSIX permissions. Stateless.
+ * can open them for a moment. Only {@link PrivateFiles} calls it, once {@link #supported()} said
+ * the file system has POSIX permissions. Stateless.
  */
-@NewerApi
 final class PosixFiles {
   private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
   private static final FileAttribute<Set<PosixFilePermission>> FILE_ATTRIBUTE =

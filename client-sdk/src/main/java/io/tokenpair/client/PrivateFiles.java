@@ -7,14 +7,13 @@ import java.nio.channels.FileChannel;
 
 /**
  * Files and folders that only their owner may read or write, for {@link FileSessionStore}. Where
- * the platform has {@code java.nio.file} and the file system POSIX permissions (Java 7+ on Linux
- * and macOS, Android API 26+), they are created {@code rw-------} and {@code rwx------} from the
- * start ({@link PosixFiles}); elsewhere (Windows, older Android) with {@code java.io}, and a file's
- * owner-only flags are set right after its creation, where the file system has them. Existing
- * folders are left as they are. Stateless.
+ * the file system has POSIX permissions (Linux, macOS, Android), they are created {@code rw-------}
+ * and {@code rwx------} from the start ({@link PosixFiles}); elsewhere (Windows) with {@code
+ * java.io}, and a file's owner-only flags are set right after its creation, where the file system
+ * has them. Existing folders are left as they are. Stateless.
  */
 final class PrivateFiles {
-  private static final boolean POSIX = posix();
+  private static final boolean POSIX = PosixFiles.supported();
 
   private PrivateFiles() {}
 
@@ -50,15 +49,5 @@ final class PrivateFiles {
     file.setWritable(false, false);
     file.setWritable(true, true);
     file.setExecutable(false, false);
-  }
-
-  /** Whether {@code java.nio.file} exists here (a JDK class: a shrinker never renames it). */
-  private static boolean posix() {
-    try {
-      Class.forName("java.nio.file.Files");
-    } catch (ClassNotFoundException | LinkageError e) {
-      return false; // Android before API 26.
-    }
-    return PosixFiles.supported();
   }
 }

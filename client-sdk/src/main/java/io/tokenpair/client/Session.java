@@ -440,7 +440,13 @@ final class Session {
     TokenState current = state;
     if (current == null) {
       String token = stored.load(events);
-      current = endIfKeyLost(events) ? TokenState.NONE : TokenState.loaded(token, stored.dpopKey());
+      boolean ended = endIfKeyLost(events);
+      current = ended ? TokenState.NONE : TokenState.loaded(token, stored.dpopKey());
+      if (!ended && stored.unreadable() && !stored.isPresent(events)) {
+        // The store lost the session it held (a keystore key gone, a corrupt record): it has ended,
+        // once. A refresh credential still readable carries it on instead.
+        events.sessionExpired();
+      }
       current(current);
     }
     return current;

@@ -29,6 +29,9 @@ final class StoredPair {
   /** The proof maker, or null when DPoP is off. */
   private final @Nullable DpopProofs dpop;
 
+  /** Whether the store could not be read at the last load. Guarded by the session. */
+  private boolean unreadable;
+
   /** The body refresh token, or null; always null for the cookie. Guarded by the session. */
   private @Nullable String refreshToken;
 
@@ -65,6 +68,7 @@ final class StoredPair {
    * first use). An unreadable store means signed out: null, and a storage error.
    */
   @Nullable String load(Events events) {
+    unreadable = false;
     try {
       String accessToken = stores.loadAccessToken();
       load();
@@ -76,8 +80,14 @@ final class StoredPair {
       return accessToken;
     } catch (IOException e) {
       events.storageError(e);
+      unreadable = true;
       return null;
     }
+  }
+
+  /** Whether the last {@link #load(Events)} found the store unreadable. */
+  boolean unreadable() {
+    return unreadable;
   }
 
   private void load() throws IOException {
