@@ -41,8 +41,15 @@ final class AuthEndpoints {
     this.clients = clients;
   }
 
+  /** A new captcha; 429 {@code too_many_attempts} beyond the client address's rate limit. */
   void captcha(HttpExchange ex) throws IOException {
-    var challenge = captchas.create();
+    CaptchaService.Challenge challenge;
+    try {
+      challenge = captchas.create(clients.of(ex));
+    } catch (CaptchaService.Throttled e) {
+      throw new ApiException(429, "too_many_attempts", e.getMessage())
+          .header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+    }
     var data = new LinkedHashMap<String, Object>();
     data.put("captcha_id", challenge.id());
     data.put("image", challenge.imageDataUrl());

@@ -11,7 +11,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -20,12 +22,27 @@ import javax.imageio.ImageIO;
 /**
  * Image captchas for the login: a few digits drawn into a PNG with a built-in bitmap font (no
  * system fonts needed, so it works on a headless JRE). Each captcha is single use and lives {@link
- * #TTL}. At most {@link #MAX_PENDING} are outstanding; the oldest is dropped beyond that. This
- * class is thread-safe.
+ * #TTL}.
+ *
+ * <p>A client address may request {@link #MAX_PER_WINDOW} captchas per {@link #WINDOW} (a fixed
+ * window from its first request; beyond it {@link Throttled}) and have {@link
+ * #MAX_PENDING_PER_ADDRESS} pending, beyond which its own oldest is dropped: a flood from one
+ * address never evicts another's captcha. At most {@link #MAX_PENDING} are pending in all (the
+ * oldest goes), a bound only a flood from thousands of addresses reaches. This class is
+ * thread-safe.
  */
 public final class CaptchaService {
   static final Duration TTL = Duration.ofMinutes(2);
   static final int MAX_PENDING = 10_000;
+
+  /** Captchas one client address may request per {@link #WINDOW}. */
+  static final int MAX_PER_WINDOW = 30;
+
+  static final Duration WINDOW = Duration.ofMinutes(1);
+
+  /** Captchas one client address may have pending; its oldest goes beyond that. */
+  static final int MAX_PENDING_PER_ADDRESS = 10;
+
   static final int LENGTH = 5;
   static final int WIDTH = 150;
   static final int HEIGHT = 50;
@@ -52,22 +69,39 @@ public final class CaptchaService {
     }
   }
 
-  private record Pending(String answer, Instant expiresAt) {}
+  private record Pending(String answer, Instant expiresAt, String address) {}
+
+  /** An address's requests in its current window. */
+  private record Window(Instant start, int requests) {}
+
+  /** Too many captchas requested from one address; {@link #retryAfterSeconds()} says how long. */
+  public static final class Throttled extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final long retryAfterSeconds;
+
+    Throttled(long retryAfterSeconds) {
+      super("Too many captchas requested. Try again later.", null, false, false);
+      this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** Whole seconds until the address may ask again, at least 1. */
+    public long retryAfterSeconds() {
+      return retryAfterSeconds;
+    }
+  }
 
   private final Clock clock;
   private final Random random;
   private final SecureRandom idRandom = new SecureRandom();
 
-  /** Guarded by itself; insertion order is age order. */
-  private final LinkedHashMap<String, Pending> pending =
-      new LinkedHashMap<>() {
-        private static final long serialVersionUID = 1L;
+  /** Pending captchas by id. Guarded by {@code pending}; insertion order is age order. */
+  private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
 
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Pending> eldest) {
-          return size() > MAX_PENDING;
-        }
-      };
+  /** The ids of each address's pending captchas, oldest first. Guarded by {@code pending}. */
+  private final Map<String, ArrayDeque<String>> byAddress = new HashMap<>();
+
+  /** Guarded by {@code pending}. */
+  private final Map<String, Window> windows = new HashMap<>();
 
   public CaptchaService(Clock clock) {
     this(clock, new SecureRandom());
@@ -78,19 +112,61 @@ public final class CaptchaService {
     this.random = random;
   }
 
-  public Challenge create() {
+  /**
+   * A new captcha for the client at {@code address}.
+   *
+   * @throws Throttled when the address has had {@link #MAX_PER_WINDOW} in its window
+   */
+  public Challenge create(String address) throws Throttled {
+    var now = clock.instant();
+    synchronized (pending) {
+      var window = windows.get(address);
+      if (window == null || !now.isBefore(window.start().plus(WINDOW))) {
+        if (windows.size() > MAX_PENDING) {
+          windows.values().removeIf(w -> !now.isBefore(w.start().plus(WINDOW)));
+        }
+        window = new Window(now, 0);
+      }
+      if (window.requests() >= MAX_PER_WINDOW) {
+        var wait = Duration.between(now, window.start().plus(WINDOW));
+        var seconds = wait.toSeconds() + (wait.minusSeconds(wait.toSeconds()).isZero() ? 0 : 1);
+        throw new Throttled(Math.max(1, seconds));
+      }
+      windows.put(address, new Window(window.start(), window.requests() + 1));
+    }
     var answer = new StringBuilder();
     for (int i = 0; i < LENGTH; i++) answer.append((char) ('0' + random.nextInt(10)));
     var idBytes = new byte[16];
     idRandom.nextBytes(idBytes);
     var id = Base64.getUrlEncoder().withoutPadding().encodeToString(idBytes);
     var image = "data:image/png;base64," + Base64.getEncoder().encodeToString(render(answer));
-    var now = clock.instant();
     synchronized (pending) {
-      pending.values().removeIf(p -> !now.isBefore(p.expiresAt()));
-      pending.put(id, new Pending(answer.toString(), now.plus(TTL)));
+      // insertion order is expiry order: the expired ones are the eldest
+      for (var i = pending.entrySet().iterator(); i.hasNext(); ) {
+        var eldest = i.next();
+        if (now.isBefore(eldest.getValue().expiresAt())) break;
+        i.remove();
+        forget(eldest.getKey(), eldest.getValue().address());
+      }
+      pending.put(id, new Pending(answer.toString(), now.plus(TTL), address));
+      var own = byAddress.computeIfAbsent(address, a -> new ArrayDeque<>());
+      own.addLast(id);
+      if (own.size() > MAX_PENDING_PER_ADDRESS) pending.remove(own.removeFirst());
+      if (pending.size() > MAX_PENDING) {
+        var eldest = pending.entrySet().iterator().next();
+        pending.remove(eldest.getKey());
+        forget(eldest.getKey(), eldest.getValue().address());
+      }
     }
     return new Challenge(id, image, answer.toString());
+  }
+
+  /** Drops {@code id} from its address's list. Guarded by {@code pending}. */
+  private void forget(String id, String address) {
+    var own = byAddress.get(address);
+    if (own == null) return;
+    own.remove(id);
+    if (own.isEmpty()) byAddress.remove(address);
   }
 
   /**
@@ -102,6 +178,7 @@ public final class CaptchaService {
     Pending p;
     synchronized (pending) {
       p = pending.remove(id);
+      if (p != null) forget(id, p.address());
     }
     if (p == null || !clock.instant().isBefore(p.expiresAt())) return false;
     return p.answer().equals(answer.strip());

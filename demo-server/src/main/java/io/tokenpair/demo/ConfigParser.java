@@ -48,6 +48,13 @@ public final class ConfigParser {
                                  X-Forwarded-Proto: https)
         --password-grant on|off  grant_type=password at POST /oauth/token (off); a demo
                                  convenience (OAuth 2.1 drops it), the captcha still applies
+        --dpop off|optional|required
+                                 DPoP (RFC 9449) at /oauth/token, /oauth/revoke and /api/* (off):
+                                 optional binds the tokens of a grant sent with a proof to its
+                                 key, required refuses grants without one; bound tokens are used
+                                 as Authorization: DPoP with a proof; cookie logins stay Bearer
+        --dpop-nonce on|off      DPoP proofs must carry the server's nonce (off), replaced every
+                                 5 minutes; needs --dpop optional or required
         --store memory|sqlite:PATH|jdbc:postgresql://HOST[:PORT]/DB?user=U&password=P
                                  where sessions live (memory: they end with the process);
                                  sqlite:PATH survives restarts, PostgreSQL is shared by several
@@ -79,6 +86,8 @@ public final class ConfigParser {
           "trusted-proxy",
           "secure-cookie",
           "password-grant",
+          "dpop",
+          "dpop-nonce",
           "store",
           "store-timeout",
           "threads",
@@ -188,6 +197,8 @@ public final class ConfigParser {
         }
       }
       case "password-grant" -> b.passwordGrant(parseEnum(flag, value, OnOff.class) == OnOff.ON);
+      case "dpop" -> b.dpop(parseEnum(flag, value, DemoConfig.DpopMode.class));
+      case "dpop-nonce" -> b.dpopNonce(parseEnum(flag, value, OnOff.class) == OnOff.ON);
       case "store" -> b.store(StoreSpec.parse(value));
       case "store-timeout" -> b.storeTimeout(parseDuration(flag, value));
       case "threads" -> b.threads(parseInt(value, v -> DemoConfig.badCount(flag, v)));

@@ -42,6 +42,18 @@ public final class DemoConfig {
     OFF
   }
 
+  /**
+   * DPoP (RFC 9449) at {@code /oauth/token}, {@code /oauth/revoke} and {@code /api/*}: {@code OFF}
+   * ignores proofs; {@code OPTIONAL} binds the tokens of a grant that sends a valid proof to its
+   * key; {@code REQUIRED} also refuses a grant without one. Bound tokens need a proof of their key
+   * in every mode; the cookie endpoints issue Bearer tokens in every mode.
+   */
+  public enum DpopMode {
+    OFF,
+    OPTIONAL,
+    REQUIRED
+  }
+
   /** When the {@code rt} cookie carries the {@code Secure} attribute. */
   public enum SecureCookie {
     /** Secure when the request arrived over TLS or with {@code X-Forwarded-Proto: https}. */
@@ -76,6 +88,8 @@ public final class DemoConfig {
   private final Duration storeTimeout;
   private final Duration purgeInterval;
   private final boolean passwordGrant;
+  private final DpopMode dpop;
+  private final boolean dpopNonce;
   private final Clock clock;
 
   /** Takes {@code b}'s values, which {@link Builder#build()} has checked; draws missing secrets. */
@@ -110,6 +124,8 @@ public final class DemoConfig {
     storeTimeout = b.storeTimeout;
     purgeInterval = b.purgeInterval;
     passwordGrant = b.passwordGrant;
+    dpop = b.dpop;
+    dpopNonce = b.dpopNonce;
     clock = b.clock;
   }
 
@@ -263,6 +279,19 @@ public final class DemoConfig {
     return passwordGrant;
   }
 
+  /** DPoP at the OAuth2 endpoints and the resources ({@code --dpop}); off by default. */
+  public DpopMode dpop() {
+    return dpop;
+  }
+
+  /**
+   * Whether DPoP proofs must carry the server's nonce ({@code --dpop-nonce on}); off by default,
+   * only with DPoP on.
+   */
+  public boolean dpopNonce() {
+    return dpopNonce;
+  }
+
   public Clock clock() {
     return clock;
   }
@@ -307,6 +336,10 @@ public final class DemoConfig {
         + purgeInterval
         + ", passwordGrant="
         + passwordGrant
+        + ", dpop="
+        + dpop
+        + ", dpopNonce="
+        + dpopNonce
         + "]";
   }
 
@@ -362,6 +395,8 @@ public final class DemoConfig {
     private Duration storeTimeout = Duration.ofSeconds(10);
     private Duration purgeInterval = Duration.ofMinutes(10);
     private boolean passwordGrant;
+    private DpopMode dpop = DpopMode.OFF;
+    private boolean dpopNonce;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -500,6 +535,18 @@ public final class DemoConfig {
       return this;
     }
 
+    /** DPoP mode ({@code --dpop}); {@link DpopMode#OFF} by default. */
+    public Builder dpop(DpopMode dpop) {
+      this.dpop = Objects.requireNonNull(dpop, "dpop == null");
+      return this;
+    }
+
+    /** Requires DPoP nonces ({@code --dpop-nonce on}); needs a DPoP mode other than off. */
+    public Builder dpopNonce(boolean dpopNonce) {
+      this.dpopNonce = dpopNonce;
+      return this;
+    }
+
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock == null");
       return this;
@@ -567,6 +614,9 @@ public final class DemoConfig {
       if (readThreads < 1) throw badCount("read-threads", String.valueOf(readThreads));
       if (throttleWindow.isNegative() || throttleWindow.isZero()) {
         throw new ConfigException("throttleWindow must be longer than zero.");
+      }
+      if (dpopNonce && dpop == DpopMode.OFF) {
+        throw new ConfigException("Flag --dpop-nonce on needs --dpop optional or required.");
       }
       if (purgeInterval.isNegative()) {
         throw new ConfigException("purgeInterval must not be negative.");

@@ -41,6 +41,7 @@ public final class DemoServer implements AutoCloseable {
   private final SessionStore sessions;
   private final Metrics metrics;
   private final OriginPolicy origins;
+  private final DpopVerifier dpop;
   private final Map<String, Route> routes = new LinkedHashMap<>();
   private final boolean ownsSessions;
   private HttpServer server;
@@ -120,13 +121,14 @@ public final class DemoServer implements AutoCloseable {
             clock);
     this.metrics = new Metrics(() -> sessions.activeCount(clock.instant()));
     this.origins = new OriginPolicy(config.corsOrigins());
-    var bearer = new BearerAuth(tokens, sessions, clock, config.expiredStatus());
+    this.dpop = new DpopVerifier(config.dpop(), config.dpopNonce(), clock);
+    var bearer = new BearerAuth(tokens, sessions, clock, config.expiredStatus(), dpop);
     var captchas = new CaptchaService(clock);
     var grants = new Grants(config, tokens, sessions, users, throttle, captchas, metrics);
     var clients = new ClientAddress(config.trustedProxies());
     var auth =
         new AuthEndpoints(config, tokens, sessions, captchas, grants, bearer, metrics, clients);
-    var token = new TokenEndpoint(config, grants, metrics, clients);
+    var token = new TokenEndpoint(config, grants, metrics, clients, dpop);
     var api = new ApiEndpoints(bearer);
 
     route("/healthz", "healthz", "GET", false, this::healthz);
@@ -139,6 +141,9 @@ public final class DemoServer implements AutoCloseable {
     routes.put(
         TokenEndpoint.PATH,
         new Route("oauth_token", Set.of("POST"), false, token::token, TokenEndpoint::errorBody));
+    routes.put(
+        TokenEndpoint.REVOCATION_PATH,
+        new Route("oauth_revoke", Set.of("POST"), false, token::revoke, TokenEndpoint::errorBody));
     route("/api/me", "me", "GET", false, api::me);
     route("/api/notes", "notes", "GET", false, api::notes);
   }
@@ -384,6 +389,10 @@ public final class DemoServer implements AutoCloseable {
       origins.decorate(ex);
     }
     if (path.startsWith("/oauth/")) headers.set("Pragma", "no-cache"); // RFC 6749 §5.1
+    var nonce = dpop.currentNonce();
+    if (nonce != null && (path.startsWith("/oauth/") || path.startsWith("/api/"))) {
+      headers.set(DpopVerifier.NONCE_HEADER, nonce); // RFC 9449 §8.2: on every answer there
+    }
     var method = ex.getRequestMethod();
     if (method.equals("OPTIONS")) {
       origins.preflight(ex, route.allow() + ", OPTIONS");

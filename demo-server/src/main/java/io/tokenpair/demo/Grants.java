@@ -36,13 +36,16 @@ final class Grants {
    * @param refreshTtl how long the family has left: rotation never extends it
    * @param outcome the metrics outcome the grant was counted as ({@code ok}, or {@code grace} for a
    *     retried refresh)
+   * @param dpop whether the access token is bound to a DPoP key: its {@code token_type} is {@code
+   *     DPoP}
    */
   record Pair(
       String accessToken,
       Duration accessTtl,
       String refreshToken,
       Duration refreshTtl,
-      String outcome) {}
+      String outcome,
+      boolean dpop) {}
 
   /** Why a grant was refused. */
   enum Reason {
@@ -56,7 +59,12 @@ final class Grants {
     /** A spent refresh token outside the grace window: its family and session are revoked. */
     REUSED("reuse_detected", "The refresh token was already used; the session ended."),
     /** The session was revoked or has ended, or its family never issued this token. */
-    ENDED("rejected", "The refresh token is no longer valid.");
+    ENDED("rejected", "The refresh token is no longer valid."),
+    /**
+     * Bound to a DPoP key the request does not prove (no proof, or one of another key); nothing
+     * changed. The token endpoint answers {@code invalid_dpop_proof}.
+     */
+    WRONG_KEY("rejected", "The token is bound to a DPoP key that this request does not prove.");
 
     private final String outcome;
     private final String message;
@@ -130,6 +138,16 @@ final class Grants {
    */
   Pair login(String ip, String username, String password, String captchaId, String captcha)
       throws Refused {
+    return login(ip, username, password, captchaId, captcha, null);
+  }
+
+  /**
+   * As above, the pair bound to the DPoP key with thumbprint {@code jkt} unless it is null: the
+   * access token, and the refresh token too (the one client is public, RFC 9449 §5).
+   */
+  Pair login(
+      String ip, String username, String password, String captchaId, String captcha, String jkt)
+      throws Refused {
     var captchaOn = config.captcha() != CaptchaMode.OFF;
     var attempt = throttle.reserve(ip, username, captchaOn);
     if (!attempt.allowed()) throw refuse(metrics::login, Reason.THROTTLED, attempt.retryAfter());
@@ -157,7 +175,7 @@ final class Grants {
             tokens.newId());
     sessions.create(session);
     metrics.login("ok");
-    return issue(session, user.get().credential(), now, "ok");
+    return issue(session, user.get().credential(), now, "ok", jkt, jkt);
   }
 
   /**
@@ -168,12 +186,26 @@ final class Grants {
    *     {@link Reason#ENDED}
    */
   Pair refresh(String rt) throws Refused {
+    return refresh(rt, null);
+  }
+
+  /**
+   * As above for a request whose DPoP proof was made with the key of thumbprint {@code jkt} (null:
+   * no proof). A bound refresh token needs its own key, checked before anything changes ({@link
+   * Reason#WRONG_KEY}); the new pair is bound to {@code jkt}, the refresh token as its predecessor
+   * was or, when that was not bound, to {@code jkt} too.
+   */
+  Pair refresh(String rt, String jkt) throws Refused {
     TokenService.RefreshClaims claims;
     try {
       claims = tokens.verifyRefresh(rt);
     } catch (TokenService.InvalidTokenException e) {
       throw refuse(metrics::refresh, Reason.INVALID_TOKEN, Duration.ZERO);
     }
+    if (claims.jkt() != null && !claims.jkt().equals(jkt)) {
+      throw refuse(metrics::refresh, Reason.WRONG_KEY, Duration.ZERO);
+    }
+    var bound = new Binding(jkt, claims.jkt() != null ? claims.jkt() : jkt);
     var now = now();
     var rotation =
         sessions.rotate(
@@ -184,8 +216,8 @@ final class Grants {
             now,
             config.rotationGrace());
     return switch (rotation.outcome()) {
-      case ROTATED -> refreshed(claims, rotation.session(), now, "ok");
-      case GRACE -> refreshed(claims, rotation.session(), now, "grace");
+      case ROTATED -> refreshed(claims, rotation.session(), now, "ok", bound);
+      case GRACE -> refreshed(claims, rotation.session(), now, "grace", bound);
       case REUSE_DETECTED -> throw refuse(metrics::refresh, Reason.REUSED, Duration.ZERO);
       case REJECTED -> throw refuse(metrics::refresh, Reason.ENDED, Duration.ZERO);
     };
@@ -197,8 +229,15 @@ final class Grants {
    * cred} claim no longer matches), is revoked and refused. A token without {@code cred} (issued
    * before the claim existed) only needs its user to exist; its successor carries the claim.
    */
+  /** The DPoP keys a new pair is bound to: each a thumbprint, or null. */
+  private record Binding(String accessJkt, String refreshJkt) {}
+
   private Pair refreshed(
-      TokenService.RefreshClaims claims, Session session, Instant now, String outcome)
+      TokenService.RefreshClaims claims,
+      Session session,
+      Instant now,
+      String outcome,
+      Binding bound)
       throws Refused {
     var user = users.find(session.username());
     if (user.isEmpty()
@@ -207,7 +246,35 @@ final class Grants {
       throw refuse(metrics::refresh, Reason.ENDED, Duration.ZERO);
     }
     metrics.refresh(outcome);
-    return issue(session, user.get().credential(), now, outcome);
+    return issue(
+        session, user.get().credential(), now, outcome, bound.accessJkt(), bound.refreshJkt());
+  }
+
+  /**
+   * RFC 7009 revocation: ends the session of {@code token}, a refresh or an access token (expired
+   * or not; a spent refresh token too), with all its tokens. A token this server did not issue is
+   * no error. A token bound to a DPoP key is revoked only with a proof of that key ({@code jkt}).
+   *
+   * @throws Refused {@link Reason#WRONG_KEY}
+   */
+  void revoke(String token, String jkt) throws Refused {
+    String sid;
+    String bound;
+    try {
+      var claims = tokens.verifyRefresh(token);
+      sid = claims.sid();
+      bound = claims.jkt();
+    } catch (TokenService.InvalidTokenException notRefresh) {
+      try {
+        var claims = tokens.verifyAccessEvenExpired(token);
+        sid = claims.sid();
+        bound = claims.jkt();
+      } catch (TokenService.InvalidTokenException notAccess) {
+        return;
+      }
+    }
+    if (bound != null && !bound.equals(jkt)) throw new Refused(Reason.WRONG_KEY, Duration.ZERO);
+    sessions.revoke(sid);
   }
 
   private static Refused refuse(Consumer<String> counter, Reason reason, Duration retryAfter) {
@@ -215,11 +282,24 @@ final class Grants {
     return new Refused(reason, retryAfter);
   }
 
-  /** An access token and the session's current refresh token, stamped with {@code credential}. */
-  private Pair issue(Session session, String credential, Instant now, String outcome) {
+  /**
+   * An access token and the session's current refresh token, stamped with {@code credential}, each
+   * bound to the DPoP key thumbprint given for it unless that is null.
+   */
+  private Pair issue(
+      Session session,
+      String credential,
+      Instant now,
+      String outcome,
+      String accessJkt,
+      String refreshJkt) {
     var access =
         tokens.issueAccess(
-            session.subject(), session.username(), session.sid(), now.plus(config.accessTtl()));
+            session.subject(),
+            session.username(),
+            session.sid(),
+            now.plus(config.accessTtl()),
+            accessJkt);
     var refresh =
         tokens.issueRefresh(
             session.subject(),
@@ -227,9 +307,15 @@ final class Grants {
             session.currentJti(),
             session.generation(),
             session.expiresAt(),
-            credential);
+            credential,
+            refreshJkt);
     return new Pair(
-        access, config.accessTtl(), refresh, Duration.between(now, session.expiresAt()), outcome);
+        access,
+        config.accessTtl(),
+        refresh,
+        Duration.between(now, session.expiresAt()),
+        outcome,
+        accessJkt != null);
   }
 
   private Instant now() {

@@ -38,6 +38,7 @@ public final class Metrics {
   private final Map<String, LongAdder> refreshes = counters(REFRESH_OUTCOMES);
   private final Map<String, Map<String, LongAdder>> tokenEndpoint = new TreeMap<>();
   private final LongAdder logouts = new LongAdder();
+  private final LongAdder revocations = new LongAdder();
   private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
   private final IntSupplier activeSessions;
 
@@ -79,6 +80,11 @@ public final class Metrics {
 
   public void logout() {
     logouts.increment();
+  }
+
+  /** Counts an answered RFC 7009 revocation ({@code POST /oauth/revoke}, 200). */
+  public void revocation() {
+    revocations.increment();
   }
 
   private static void count(Map<String, LongAdder> counters, String outcome) {
@@ -138,6 +144,9 @@ public final class Metrics {
     out.append("# HELP tokenpair_logout_total Logouts.\n");
     out.append("# TYPE tokenpair_logout_total counter\n");
     line(out, "tokenpair_logout_total", logouts.sum());
+    out.append("# HELP tokenpair_revocation_total Revocations answered 200 (RFC 7009).\n");
+    out.append("# TYPE tokenpair_revocation_total counter\n");
+    line(out, "tokenpair_revocation_total", revocations.sum());
     out.append("# HELP tokenpair_active_sessions Sessions that are neither revoked nor expired.\n");
     out.append("# TYPE tokenpair_active_sessions gauge\n");
     line(out, "tokenpair_active_sessions", activeSessions.getAsInt());

@@ -28,7 +28,7 @@ final class OriginPolicy {
     if (origin != null && isAllowed(origin)) {
       headers.set("Access-Control-Allow-Origin", origin);
       headers.set("Access-Control-Allow-Credentials", "true");
-      headers.set("Access-Control-Expose-Headers", "WWW-Authenticate, Retry-After");
+      headers.set("Access-Control-Expose-Headers", "WWW-Authenticate, Retry-After, DPoP-Nonce");
     }
   }
 
@@ -53,7 +53,7 @@ final class OriginPolicy {
           403, "origin_not_allowed", "Requests from this origin are not allowed.");
     }
     headers.set("Access-Control-Allow-Methods", allow);
-    headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP");
     headers.set("Access-Control-Max-Age", "600");
   }
 }

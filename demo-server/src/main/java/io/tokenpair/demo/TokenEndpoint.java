@@ -23,6 +23,7 @@ import java.util.Set;
  */
 final class TokenEndpoint {
   static final String PATH = "/oauth/token";
+  static final String REVOCATION_PATH = "/oauth/revoke";
 
   /** The one client this server knows; public, so it has no secret. */
   static final String CLIENT_ID = "tokenpair-demo";
@@ -41,26 +42,42 @@ final class TokenEndpoint {
           "invalid_grant",
           "unauthorized_client",
           "unsupported_grant_type",
-          "invalid_scope");
+          "invalid_scope",
+          DpopVerifier.INVALID_PROOF, // RFC 9449 §5
+          DpopVerifier.USE_NONCE); // RFC 9449 §8
 
   private final DemoConfig config;
   private final Grants grants;
   private final Metrics metrics;
   private final ClientAddress clients;
+  private final DpopVerifier dpop;
 
-  TokenEndpoint(DemoConfig config, Grants grants, Metrics metrics, ClientAddress clients) {
+  TokenEndpoint(
+      DemoConfig config, Grants grants, Metrics metrics, ClientAddress clients, DpopVerifier dpop) {
     this.config = config;
     this.grants = grants;
     this.metrics = metrics;
     this.clients = clients;
+    this.dpop = dpop;
   }
 
+  /**
+   * Checks, in order: the form, {@code grant_type} (and whether the password grant is on), the DPoP
+   * proof (a grant refused for it is counted neither as a login nor as a refresh), the client, the
+   * grant's parameters and rules.
+   */
   void token(HttpExchange ex) throws IOException {
     var form = Form.read(ex);
     var grantType = form.required("grant_type");
     switch (grantType) {
-      case REFRESH_TOKEN -> refreshGrant(ex, form);
-      case PASSWORD -> passwordGrant(ex, form);
+      case REFRESH_TOKEN -> refreshGrant(ex, form, proof(ex));
+      case PASSWORD -> {
+        if (!config.passwordGrant()) {
+          throw new ApiException(
+              400, "unsupported_grant_type", "The password grant is off (--password-grant on).");
+        }
+        passwordGrant(ex, form, proof(ex));
+      }
       default ->
           throw new ApiException(
               400,
@@ -71,7 +88,34 @@ final class TokenEndpoint {
     }
   }
 
-  private void refreshGrant(HttpExchange ex, Form form) throws IOException {
+  /** The thumbprint of the grant's DPoP proof key, or null without DPoP. */
+  private String proof(HttpExchange ex) {
+    return dpop.grantProof(ex, dpop.requiredForGrants());
+  }
+
+  /**
+   * {@code POST /oauth/revoke} (RFC 7009): form {@code token} (a refresh or an access token) and an
+   * optional {@code token_type_hint}, the client as at the token endpoint, a DPoP proof verified
+   * when sent. It ends the token's session and answers 200 with no body, also for a token it does
+   * not know; a token bound to a DPoP key needs a proof of that key (400 {@code
+   * invalid_dpop_proof}).
+   */
+  void revoke(HttpExchange ex) throws IOException {
+    var form = Form.read(ex);
+    var jkt = dpop.grantProof(ex, false);
+    checkClient(ex, form);
+    var token = form.required("token");
+    form.optional("token_type_hint"); // read, so that a repeated one is invalid_request
+    try {
+      grants.revoke(token, jkt);
+    } catch (Grants.Refused e) {
+      throw dpop.wrongKey(false, e.getMessage());
+    }
+    metrics.revocation();
+    Http.sendEmpty(ex, 200);
+  }
+
+  private void refreshGrant(HttpExchange ex, Form form, String jkt) throws IOException {
     String rt;
     try {
       checkClient(ex, form);
@@ -84,20 +128,17 @@ final class TokenEndpoint {
     }
     Grants.Pair pair;
     try {
-      pair = grants.refresh(rt);
+      pair = grants.refresh(rt, jkt);
     } catch (Grants.Refused e) {
       metrics.tokenEndpoint(REFRESH_TOKEN, e.reason().outcome());
+      if (e.reason() == Grants.Reason.WRONG_KEY) throw dpop.wrongKey(false, e.getMessage());
       throw new ApiException(400, "invalid_grant", e.getMessage());
     }
     metrics.tokenEndpoint(REFRESH_TOKEN, pair.outcome());
     send(ex, pair);
   }
 
-  private void passwordGrant(HttpExchange ex, Form form) throws IOException {
-    if (!config.passwordGrant()) {
-      throw new ApiException(
-          400, "unsupported_grant_type", "The password grant is off (--password-grant on).");
-    }
+  private void passwordGrant(HttpExchange ex, Form form, String jkt) throws IOException {
     checkClient(ex, form);
     var username = form.required("username");
     var password = form.required("password");
@@ -109,7 +150,8 @@ final class TokenEndpoint {
               username,
               password,
               form.optional("captcha_id"),
-              form.optional("captcha"));
+              form.optional("captcha"),
+              jkt);
     } catch (Grants.Refused e) {
       metrics.tokenEndpoint(PASSWORD, e.reason().outcome());
       if (e.reason() == Grants.Reason.THROTTLED) {
@@ -144,7 +186,7 @@ final class TokenEndpoint {
   private static void send(HttpExchange ex, Grants.Pair pair) throws IOException {
     var body = new LinkedHashMap<String, Object>();
     body.put("access_token", pair.accessToken());
-    body.put("token_type", "Bearer");
+    body.put("token_type", pair.dpop() ? "DPoP" : "Bearer");
     body.put("expires_in", pair.accessTtl().toSeconds());
     body.put("refresh_token", pair.refreshToken());
     Http.sendJson(ex, 200, body);

@@ -48,8 +48,15 @@ public final class TokenService {
   private final byte[] credentialKey;
   private final SecureRandom random = new SecureRandom();
 
-  /** Claims of a verified access token. */
-  public record AccessClaims(String subject, String username, String sid, String jti) {}
+  /** The claim that binds a token to a DPoP key (RFC 9449 §6): {@code cnf: {jkt: thumbprint}}. */
+  static final String CONFIRMATION = "cnf";
+
+  /**
+   * Claims of a verified access token.
+   *
+   * @param jkt the thumbprint of the DPoP key it is bound to ({@code cnf.jkt}), or null
+   */
+  public record AccessClaims(String subject, String username, String sid, String jti, String jkt) {}
 
   /**
    * Claims of a verified refresh token.
@@ -58,6 +65,7 @@ public final class TokenService {
    *     or {@link SessionStore#UNKNOWN_GENERATION} for a token issued before tokens carried it
    * @param credential the user's credential stamp when the token was issued (claim {@code cred}),
    *     or null for a token issued before tokens carried it
+   * @param jkt the thumbprint of the DPoP key it is bound to ({@code cnf.jkt}), or null
    */
   public record RefreshClaims(
       String subject,
@@ -65,7 +73,8 @@ public final class TokenService {
       String jti,
       long generation,
       Instant expiresAt,
-      String credential) {}
+      String credential,
+      String jkt) {}
 
   /**
    * Why a token was refused. {@link #expired()} is true only for a token that is otherwise valid.
@@ -135,8 +144,15 @@ public final class TokenService {
   }
 
   public String issueAccess(String subject, String username, String sid, Instant expiresAt) {
-    return JWT.create()
-        .withHeader(Map.of("typ", ACCESS_TYPE))
+    return issueAccess(subject, username, sid, expiresAt, null);
+  }
+
+  /** As above, bound to the DPoP key with thumbprint {@code jkt} ({@code cnf.jkt}) unless null. */
+  public String issueAccess(
+      String subject, String username, String sid, Instant expiresAt, String jkt) {
+    var jwt = JWT.create();
+    if (jkt != null) jwt.withClaim(CONFIRMATION, Map.of("jkt", jkt));
+    return jwt.withHeader(Map.of("typ", ACCESS_TYPE))
         .withIssuer(ISSUER)
         .withAudience(ACCESS_AUDIENCE)
         .withSubject(subject)
@@ -165,6 +181,18 @@ public final class TokenService {
       long generation,
       Instant expiresAt,
       String credential) {
+    return issueRefresh(subject, sid, jti, generation, expiresAt, credential, null);
+  }
+
+  /** As above, bound to the DPoP key with thumbprint {@code jkt} ({@code cnf.jkt}) unless null. */
+  public String issueRefresh(
+      String subject,
+      String sid,
+      String jti,
+      long generation,
+      Instant expiresAt,
+      String credential,
+      String jkt) {
     if (generation < 0) throw new IllegalArgumentException("generation < 0");
     var jwt =
         JWT.create()
@@ -175,6 +203,7 @@ public final class TokenService {
             .withClaim("sid", sid)
             .withClaim(GENERATION, generation);
     if (credential != null) jwt.withClaim(CREDENTIAL, credential);
+    if (jkt != null) jwt.withClaim(CONFIRMATION, Map.of("jkt", jkt));
     return jwt.withJWTId(jti)
         .withIssuedAt(clock.instant())
         .withExpiresAt(expiresAt)
@@ -190,7 +219,7 @@ public final class TokenService {
     var jwt = verify(verifier, ACCESS_TYPE, token);
     var username = jwt.getClaim("name").asString();
     if (username == null) throw new InvalidTokenException("The access token is invalid.", false);
-    return new AccessClaims(jwt.getSubject(), username, sid(jwt), jwt.getId());
+    return new AccessClaims(jwt.getSubject(), username, sid(jwt), jwt.getId(), jkt(jwt));
   }
 
   /**
@@ -210,7 +239,19 @@ public final class TokenService {
         jwt.getId(),
         generation(jwt),
         jwt.getExpiresAtAsInstant(),
-        jwt.getClaim(CREDENTIAL).asString());
+        jwt.getClaim(CREDENTIAL).asString(),
+        jkt(jwt));
+  }
+
+  /** {@code cnf.jkt}, or null when the token is not bound; a malformed {@code cnf} is invalid. */
+  private static String jkt(DecodedJWT jwt) throws InvalidTokenException {
+    var cnf = jwt.getClaim(CONFIRMATION);
+    if (cnf.isMissing()) return null;
+    var map = cnf.asMap();
+    if (map == null || !(map.get("jkt") instanceof String jkt) || jkt.isEmpty()) {
+      throw new InvalidTokenException("The token is invalid.", false);
+    }
+    return jkt;
   }
 
   private static long generation(DecodedJWT jwt) throws InvalidTokenException {

@@ -14,7 +14,7 @@ class CaptchaServiceTest {
 
   @Test
   void imageIsARealPngDataUrl() throws Exception {
-    var challenge = captchas.create();
+    var challenge = captchas.create("203.0.113.1");
     assertThat(challenge.imageDataUrl()).startsWith("data:image/png;base64,");
     var png =
         Base64.getDecoder()
@@ -26,23 +26,23 @@ class CaptchaServiceTest {
   }
 
   @Test
-  void rightAnswerPassesOnce() {
-    var challenge = captchas.create();
+  void rightAnswerPassesOnce() throws Exception {
+    var challenge = captchas.create("203.0.113.1");
     assertThat(captchas.verify(challenge.id(), challenge.answer())).isTrue();
     assertThat(captchas.verify(challenge.id(), challenge.answer())).isFalse();
   }
 
   @Test
-  void wrongAnswerConsumesTheCaptcha() {
-    var challenge = captchas.create();
+  void wrongAnswerConsumesTheCaptcha() throws Exception {
+    var challenge = captchas.create("203.0.113.1");
     assertThat(captchas.verify(challenge.id(), "wrong")).isFalse();
     assertThat(captchas.verify(challenge.id(), challenge.answer())).isFalse();
   }
 
   @Test
-  void captchaExpiresAfterTwoMinutes() {
-    var kept = captchas.create();
-    var late = captchas.create();
+  void captchaExpiresAfterTwoMinutes() throws Exception {
+    var kept = captchas.create("203.0.113.1");
+    var late = captchas.create("203.0.113.1");
     clock.advance(Duration.ofMinutes(2).minusSeconds(1));
     assertThat(captchas.verify(kept.id(), kept.answer())).isTrue();
     clock.advance(Duration.ofSeconds(1));
@@ -50,18 +50,18 @@ class CaptchaServiceTest {
   }
 
   @Test
-  void unknownOrMissingIdFails() {
+  void unknownOrMissingIdFails() throws Exception {
     assertThat(captchas.verify("nope", "12345")).isFalse();
     assertThat(captchas.verify(null, "12345")).isFalse();
-    assertThat(captchas.verify(captchas.create().id(), null)).isFalse();
+    assertThat(captchas.verify(captchas.create("203.0.113.1").id(), null)).isFalse();
   }
 
   @Test
-  void expiredCaptchasAreDroppedWhenNewOnesArrive() {
-    captchas.create();
-    captchas.create();
+  void expiredCaptchasAreDroppedWhenNewOnesArrive() throws Exception {
+    captchas.create("203.0.113.1");
+    captchas.create("203.0.113.1");
     clock.advance(Duration.ofMinutes(3));
-    captchas.create();
+    captchas.create("203.0.113.1");
     assertThat(captchas.pendingCount()).isEqualTo(1);
   }
 }

@@ -388,7 +388,7 @@ class DemoServerTest {
     assertThat(answer.header("Access-Control-Allow-Credentials")).isEqualTo("true");
     assertThat(answer.header("Access-Control-Allow-Methods")).isEqualTo("POST, OPTIONS");
     assertThat(answer.header("Access-Control-Allow-Headers"))
-        .isEqualTo("Authorization, Content-Type");
+        .isEqualTo("Authorization, Content-Type, DPoP");
     assertThat(answer.header("Vary")).isEqualTo("Origin");
   }
 

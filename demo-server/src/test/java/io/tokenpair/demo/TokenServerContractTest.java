@@ -53,11 +53,31 @@ final class TokenServerContractTest {
     CLIENT.connectionPool().evictAll();
   }
 
+  /**
+   * How both servers are set up: the expired status, the password grant, DPoP ({@code --dpop
+   * required} and {@code Builder.dpop()}) and nonces ({@code --dpop-nonce on} and {@code
+   * Builder.requireDpopNonce()}).
+   */
+  record Setup(int expiredStatus, boolean passwordGrant, boolean dpop, boolean nonce) {
+    Setup(int expiredStatus, boolean passwordGrant) {
+      this(expiredStatus, passwordGrant, false, false);
+    }
+  }
+
   /** A token server under test: the demo server or the dispatcher. */
   private interface Target extends AutoCloseable {
     String url(String path);
 
     void advance(Duration duration);
+
+    /** The target's clock, in epoch seconds, for a proof's {@code iat}. */
+    long epochSecond();
+
+    /**
+     * Moves the clock by the demo server's nonce lifetime, after which both serve a new nonce (the
+     * dispatcher rotates its own when told).
+     */
+    void rotateNonce();
 
     @Override
     void close();
@@ -66,11 +86,25 @@ final class TokenServerContractTest {
   private static final class DemoTarget implements Target {
     private final Harness harness;
 
-    DemoTarget(int expiredStatus, boolean passwordGrant) {
+    DemoTarget(Setup setup) {
       harness =
           new Harness(
               b ->
-                  b.rotationGrace(GRACE).expiredStatus(expiredStatus).passwordGrant(passwordGrant));
+                  b.rotationGrace(GRACE)
+                      .expiredStatus(setup.expiredStatus())
+                      .passwordGrant(setup.passwordGrant())
+                      .dpop(setup.dpop() ? DemoConfig.DpopMode.REQUIRED : DemoConfig.DpopMode.OFF)
+                      .dpopNonce(setup.nonce()));
+    }
+
+    @Override
+    public long epochSecond() {
+      return harness.clock.instant().getEpochSecond();
+    }
+
+    @Override
+    public void rotateNonce() {
+      harness.clock.advance(DpopVerifier.NONCE_LIFETIME);
     }
 
     @Override
@@ -92,15 +126,19 @@ final class TokenServerContractTest {
   private static final class DispatcherTarget implements Target {
     private final TestClock clock = new TestClock();
     private final MockWebServer server = new MockWebServer();
+    private final TokenServerDispatcher dispatcher;
 
-    DispatcherTarget(int expiredStatus, boolean passwordGrant) {
+    DispatcherTarget(Setup setup) {
       var builder =
           TokenServerDispatcher.builder()
               .clock(clock)
-              .expiredStatus(expiredStatus)
+              .expiredStatus(setup.expiredStatus())
               .rotationGrace(GRACE.toMillis(), TimeUnit.MILLISECONDS);
-      if (passwordGrant) builder.passwordGrant();
-      server.setDispatcher(builder.build());
+      if (setup.passwordGrant()) builder.passwordGrant();
+      if (setup.dpop()) builder.dpop();
+      if (setup.nonce()) builder.requireDpopNonce();
+      dispatcher = builder.build();
+      server.setDispatcher(dispatcher);
       try {
         server.start();
       } catch (IOException e) {
@@ -119,6 +157,17 @@ final class TokenServerContractTest {
     }
 
     @Override
+    public long epochSecond() {
+      return clock.instant().getEpochSecond();
+    }
+
+    @Override
+    public void rotateNonce() {
+      clock.advance(DpopVerifier.NONCE_LIFETIME);
+      dispatcher.rotateDpopNonce();
+    }
+
+    @Override
     public void close() {
       server.close();
     }
@@ -127,18 +176,23 @@ final class TokenServerContractTest {
   /**
    * What the contract compares of one answer. {@code cookie} is the {@code rt} Set-Cookie with its
    * value reduced to {@code <token>} or empty and its attributes sorted, or null; {@code
-   * errorDescription} is {@linkplain #withoutSwitch without the hint} that names a switch.
+   * errorDescription} is {@linkplain #withoutSwitch without the hint} that names a switch; {@code
+   * message} is the envelope's; {@code dpopNonce} whether a {@code DPoP-Nonce} came (its value is
+   * random on each side).
    */
   record Observation(
       String step,
       int status,
       String error,
       String errorDescription,
+      String message,
+      String tokenType,
       String wwwAuthenticate,
       String cacheControl,
       String pragma,
       String retryAfter,
       String cookie,
+      boolean dpopNonce,
       boolean dated) {}
 
   /** An answer: its status, JSON body (or null) and {@code rt} cookie value (or null). */
@@ -162,6 +216,12 @@ final class TokenServerContractTest {
     final List<Observation> seen = new ArrayList<>();
     final List<String> unexpected = new ArrayList<>();
 
+    /** The client's DPoP key. */
+    final DpopKey key = new DpopKey();
+
+    /** The last {@code DPoP-Nonce} the target sent, or null. */
+    String nonce;
+
     Run(Target target) {
       this.target = target;
     }
@@ -181,12 +241,16 @@ final class TokenServerContractTest {
                 response.code(),
                 text(body, "error"),
                 withoutSwitch(text(body, "error_description")),
+                text(body, "message"),
+                text(body, "token_type"),
                 response.header("WWW-Authenticate"),
                 response.header("Cache-Control"),
                 response.header("Pragma"),
                 response.header("Retry-After"),
                 normalized(setCookie),
+                response.header("DPoP-Nonce") != null,
                 response.header("Date") != null));
+        if (response.header("DPoP-Nonce") != null) nonce = response.header("DPoP-Nonce");
         if (response.code() != expected) {
           unexpected.add(step + ": expected " + expected + ", got " + response.code());
         }
@@ -266,6 +330,44 @@ final class TokenServerContractTest {
 
     Pair refreshGrantPair(String step, String refreshToken) {
       return refreshGrant(step, 200, refreshToken).tokenPair();
+    }
+
+    void rotateNonce() {
+      target.rotateNonce();
+    }
+
+    /** A proof by {@code key} for {@code method} at {@code path}, now, with the last nonce. */
+    DpopKey.Proof proof(DpopKey key, String method, String path) {
+      return key.proof(method, target.url(path), target.epochSecond()).nonce(nonce);
+    }
+
+    DpopKey.Proof proof(String method, String path) {
+      return proof(key, method, path);
+    }
+
+    /** {@code POST path} with {@code form} and, unless null, the DPoP proof {@code proof}. */
+    Answer post(String step, int expected, String path, String form, String proof) {
+      Request.Builder request = request(path).post(RequestBody.create(form, FORM));
+      if (proof != null) request.header("DPoP", proof);
+      return call(step, expected, request);
+    }
+
+    /** A token request with a fresh proof of the run's key. */
+    Answer dpopToken(String step, int expected, String form) {
+      return post(step, expected, "/oauth/token", form, proof("POST", "/oauth/token").sign());
+    }
+
+    /** {@code GET /api/me} with {@code DPoP <accessToken>} and {@code proof} (or none). */
+    Answer dpopMe(String step, int expected, String accessToken, String proof) {
+      Request.Builder request = request("/api/me").header("Authorization", "DPoP " + accessToken);
+      if (proof != null) request.header("DPoP", proof);
+      return call(step, expected, request);
+    }
+
+    /** {@code GET /api/me} with a fresh proof of the run's key for {@code accessToken}. */
+    Answer dpopMe(String step, int expected, String accessToken) {
+      return dpopMe(
+          step, expected, accessToken, proof("GET", "/api/me").accessToken(accessToken).sign());
     }
   }
 
@@ -735,6 +837,235 @@ final class TokenServerContractTest {
             }));
   }
 
+  /** DPoP scenarios: the demo server with {@code --dpop required}, the dispatcher with dpop(). */
+  static Stream<Scenario> dpopScenarios() {
+    return Stream.of(
+        new Scenario(
+            "a bound pair opens the API with proofs of its key only",
+            run -> {
+              Pair pair = run.dpopToken("password grant", 200, PASSWORD_GRANT).tokenPair();
+              run.dpopMe("with a proof", 200, pair.accessToken());
+              run.me("as Bearer", 401, pair);
+              DpopKey thief = new DpopKey();
+              run.dpopMe(
+                  "proof of another key",
+                  401,
+                  pair.accessToken(),
+                  run.proof(thief, "GET", "/api/me").accessToken(pair.accessToken()).sign());
+              run.dpopMe("no proof", 401, pair.accessToken(), null);
+              run.dpopMe("no ath", 401, pair.accessToken(), run.proof("GET", "/api/me").sign());
+              String proof = run.proof("GET", "/api/me").accessToken(pair.accessToken()).sign();
+              run.dpopMe("once", 200, pair.accessToken(), proof);
+              run.dpopMe("replayed", 401, pair.accessToken(), proof);
+              run.dpopMe("garbage token", 401, "garbage");
+              run.advance(Duration.ofMinutes(16));
+              run.dpopMe("expired", 401, pair.accessToken());
+            }),
+        new Scenario(
+            "a bound refresh token needs a proof of its key and is not consumed without one",
+            run -> {
+              Pair pair = run.dpopToken("password grant", 200, PASSWORD_GRANT).tokenPair();
+              String refresh = "grant_type=refresh_token&refresh_token=" + pair.rt();
+              run.token("no proof", 400, refresh);
+              DpopKey thief = new DpopKey();
+              run.post(
+                  "proof of another key",
+                  400,
+                  "/oauth/token",
+                  refresh,
+                  run.proof(thief, "POST", "/oauth/token").sign());
+              run.refresh("as a cookie", 401, pair.rt());
+              Pair next = run.dpopToken("with its key", 200, refresh).tokenPair();
+              run.dpopMe("new access token", 200, next.accessToken());
+              run.advance(Duration.ofSeconds(11));
+              run.dpopToken("the spent one is reuse", 400, refresh);
+            }),
+        new Scenario(
+            "a cookie session is Bearer and binds at its first DPoP refresh",
+            run -> {
+              Pair login = run.login();
+              run.me("cookie login", 200, login);
+              run.dpopMe("an unbound token with the DPoP scheme", 401, login.accessToken());
+              Pair bound =
+                  run.dpopToken(
+                          "refresh grant",
+                          200,
+                          "grant_type=refresh_token&refresh_token=" + login.rt())
+                      .tokenPair();
+              run.dpopMe("bound now", 200, bound.accessToken());
+              run.post(
+                  "its refresh token is bound to the key",
+                  400,
+                  "/oauth/token",
+                  "grant_type=refresh_token&refresh_token=" + bound.rt(),
+                  run.proof(new DpopKey(), "POST", "/oauth/token").sign());
+            }),
+        new Scenario(
+            "proofs that break a rule are refused before the grant",
+            run -> {
+              for (var broken :
+                  List.<java.util.function.Consumer<DpopKey.Proof>>of(
+                      p -> p.typ = "JWT",
+                      p -> p.alg = "RS256",
+                      p -> p.privateKeyInJwk = true,
+                      p -> p.badSignature = true,
+                      p -> p.htm = "GET",
+                      p -> p.htu = p.htu.replace("/oauth/token", "/oauth/revoke"),
+                      p -> p.htu = p.htu.replace("http:", "https:"),
+                      p -> p.iat += 16,
+                      p -> p.iat -= 26)) {
+                DpopKey.Proof proof = run.proof("POST", "/oauth/token");
+                broken.accept(proof);
+                run.post("broken proof", 400, "/oauth/token", PASSWORD_GRANT, proof.sign());
+              }
+              DpopKey.Proof ahead = run.proof("POST", "/oauth/token");
+              ahead.iat += 15;
+              run.post("15 s ahead", 200, "/oauth/token", PASSWORD_GRANT, ahead.sign());
+              DpopKey.Proof behind = run.proof("POST", "/oauth/token");
+              behind.iat -= 25;
+              run.post("25 s behind", 200, "/oauth/token", PASSWORD_GRANT, behind.sign());
+              DpopKey.Proof query = run.proof("POST", "/oauth/token");
+              query.htu += "?x=1#y";
+              run.post(
+                  "query and fragment ignored", 200, "/oauth/token", PASSWORD_GRANT, query.sign());
+              run.call(
+                  "two proofs",
+                  400,
+                  run.tokenRequest(PASSWORD_GRANT)
+                      .addHeader("DPoP", run.proof("POST", "/oauth/token").sign())
+                      .addHeader("DPoP", run.proof("POST", "/oauth/token").sign()));
+              run.token("unsupported grant before the proof", 400, "grant_type=client_credentials");
+            }),
+        new Scenario(
+            "revocation of a bound token needs a proof of its key",
+            run -> {
+              Pair pair = run.dpopToken("password grant", 200, PASSWORD_GRANT).tokenPair();
+              run.post("no proof", 400, "/oauth/revoke", "token=" + pair.rt(), null);
+              run.dpopMe("still alive", 200, pair.accessToken());
+              run.post(
+                  "with its key",
+                  200,
+                  "/oauth/revoke",
+                  "token=" + pair.rt() + "&token_type_hint=refresh_token",
+                  run.proof("POST", "/oauth/revoke").sign());
+              run.dpopMe("the session ended", 401, pair.accessToken());
+              run.dpopToken(
+                  "the refresh token too",
+                  400,
+                  "grant_type=refresh_token&refresh_token=" + pair.rt());
+            }));
+  }
+
+  /** Nonce scenarios: {@code --dpop required --dpop-nonce on} and {@code requireDpopNonce()}. */
+  static Stream<Scenario> nonceScenarios() {
+    return Stream.of(
+        new Scenario(
+            "a nonce is challenged, then accepted, then rotated",
+            run -> {
+              run.dpopToken("no nonce", 400, PASSWORD_GRANT);
+              Pair pair = run.dpopToken("with the nonce", 200, PASSWORD_GRANT).tokenPair();
+              run.dpopMe("resource with the nonce", 200, pair.accessToken());
+              run.rotateNonce();
+              String stale = run.nonce;
+              run.dpopMe("stale nonce at the resource", 401, pair.accessToken());
+              assertThat(run.nonce).isNotEqualTo(stale);
+              run.dpopMe("fresh nonce at the resource", 200, pair.accessToken());
+              run.rotateNonce();
+              String refresh = "grant_type=refresh_token&refresh_token=" + pair.rt();
+              run.dpopToken("stale nonce at the token endpoint", 400, refresh);
+              run.dpopToken("the same refresh token with the fresh nonce", 200, refresh);
+            }));
+  }
+
+  /** Revocation scenarios (RFC 7009), with the password grant on and DPoP off. */
+  static Stream<Scenario> revocationScenarios() {
+    return Stream.of(
+        new Scenario(
+            "revoking the refresh token ends the grant",
+            run -> {
+              Pair pair = run.passwordGrant("password grant");
+              run.post(
+                  "revoke",
+                  200,
+                  "/oauth/revoke",
+                  "token=" + pair.rt() + "&token_type_hint=refresh_token",
+                  null);
+              run.refreshGrant("refresh grant", 400, pair.rt());
+              run.me("its access token", 401, pair);
+              run.post("again", 200, "/oauth/revoke", "token=" + pair.rt(), null);
+            }),
+        new Scenario(
+            "revoking an access token ends its session",
+            run -> {
+              Pair pair = run.passwordGrant("password grant");
+              run.post(
+                  "revoke",
+                  200,
+                  "/oauth/revoke",
+                  "token=" + pair.accessToken() + "&token_type_hint=access_token",
+                  null);
+              run.refreshGrant("refresh grant", 400, pair.rt());
+            }),
+        new Scenario(
+            "revoking a spent refresh token ends the session",
+            run -> {
+              Pair first = run.passwordGrant("password grant");
+              Pair second = run.refreshGrantPair("rotate", first.rt());
+              run.post("revoke the spent one", 200, "/oauth/revoke", "token=" + first.rt(), null);
+              run.refreshGrant("the current one", 400, second.rt());
+            }),
+        new Scenario(
+            "bad revocation requests",
+            run -> {
+              Pair pair = run.passwordGrant("password grant");
+              run.post("unknown token", 200, "/oauth/revoke", "token=unknown", null);
+              run.post("no token", 400, "/oauth/revoke", "token_type_hint=refresh_token", null);
+              run.post(
+                  "repeated token",
+                  400,
+                  "/oauth/revoke",
+                  "token=" + pair.rt() + "&token=" + pair.rt(),
+                  null);
+              run.post(
+                  "client_secret_post",
+                  401,
+                  "/oauth/revoke",
+                  "token=" + pair.rt() + "&client_id=tokenpair-demo&client_secret=x",
+                  null);
+              run.post("unknown client", 401, "/oauth/revoke", "token=x&client_id=other", null);
+              run.call("GET", 405, run.request("/oauth/revoke"));
+              run.call(
+                  "JSON body",
+                  415,
+                  run.request("/oauth/revoke").post(RequestBody.create("{}", JSON)));
+              run.refreshGrant("nothing was revoked", 200, pair.rt());
+              run.post(
+                  "a proof is ignored with DPoP off",
+                  200,
+                  "/oauth/revoke",
+                  "token=" + pair.rt(),
+                  run.proof("POST", "/oauth/token").sign());
+            }));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dpopScenarios")
+  void dispatcherAnswersAsTheDemoServerDoesWithDpop(Scenario scenario) {
+    assertSameAnswers(scenario, new Setup(401, true, true, false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("nonceScenarios")
+  void dispatcherAnswersAsTheDemoServerDoesWithDpopNonces(Scenario scenario) {
+    assertSameAnswers(scenario, new Setup(401, true, true, true));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("revocationScenarios")
+  void dispatcherRevokesAsTheDemoServerDoes(Scenario scenario) {
+    assertSameAnswers(scenario, new Setup(401, true));
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("tokenScenarios")
   void dispatcherAnswersAsTheDemoServersTokenEndpointDoes(Scenario scenario) {
@@ -776,8 +1107,12 @@ final class TokenServerContractTest {
 
   private static void assertSameAnswers(
       Scenario scenario, int expiredStatus, boolean passwordGrant) {
-    Run real = run(scenario, new DemoTarget(expiredStatus, passwordGrant));
-    Run fake = run(scenario, new DispatcherTarget(expiredStatus, passwordGrant));
+    assertSameAnswers(scenario, new Setup(expiredStatus, passwordGrant));
+  }
+
+  private static void assertSameAnswers(Scenario scenario, Setup setup) {
+    Run real = run(scenario, new DemoTarget(setup));
+    Run fake = run(scenario, new DispatcherTarget(setup));
 
     assertThat(real.unexpected).as("the demo server").isEmpty();
     assertThat(fake.seen).as("the dispatcher").containsExactlyElementsOf(real.seen);

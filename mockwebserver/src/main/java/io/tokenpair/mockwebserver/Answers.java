@@ -19,6 +19,14 @@ final class Answers {
   static final String INVALID = REALM + ", error=\"invalid_token\"";
   static final String JSON = "application/json; charset=utf-8";
 
+  /**
+   * A {@code DPoP} challenge (RFC 9449 §7.1) with {@code error}; the realm first, as Keycloak and
+   * oidc-provider write theirs, so a client must not expect {@code error} first.
+   */
+  static String dpopChallenge(String error) {
+    return "DPoP realm=\"tokenpair\", error=\"" + error + "\", algs=\"ES256\"";
+  }
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** IMF-fixdate (RFC 9110 §5.6.7): two-digit day, always GMT. */
@@ -63,7 +71,7 @@ final class Answers {
   static MockResponse tokenPair(Sessions.Pair pair) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("access_token", pair.accessToken);
-    body.put("token_type", "Bearer");
+    body.put("token_type", pair.dpop ? "DPoP" : "Bearer");
     body.put("expires_in", pair.expiresInSeconds);
     body.put("refresh_token", pair.refreshToken);
     return token(json(200, body)).build();

@@ -27,7 +27,9 @@ final class Refusal extends Exception {
               "invalid_grant",
               "unauthorized_client",
               "unsupported_grant_type",
-              "invalid_scope"));
+              "invalid_scope",
+              Dpop.INVALID_PROOF, // RFC 9449 §5
+              Dpop.USE_NONCE)); // RFC 9449 §8
 
   private final int status;
   private final String error;

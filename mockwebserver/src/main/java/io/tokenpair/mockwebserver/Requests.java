@@ -115,6 +115,38 @@ final class Requests {
     return token;
   }
 
+  /** An access token as the request presents it, and whether with the {@code DPoP} scheme. */
+  static final class Presented {
+    final String token;
+    final boolean dpop;
+
+    Presented(String token, boolean dpop) {
+      this.token = token;
+      this.dpop = dpop;
+    }
+  }
+
+  /**
+   * The access token of the Authorization header, with the {@code Bearer} scheme or, when {@code
+   * dpopScheme}, the {@code DPoP} scheme (both case-insensitive); null when there is none or it has
+   * another scheme. 400 for two headers, 401 for an empty token.
+   */
+  static Presented accessToken(RecordedRequest request, boolean dpopScheme) throws Refusal {
+    String bearer = bearerToken(request);
+    if (bearer != null || !dpopScheme) return bearer == null ? null : new Presented(bearer, false);
+    List<String> values = request.getHeaders().values("Authorization");
+    if (values.isEmpty()) return null;
+    String value = values.get(0).trim();
+    if (value.length() < 4 || !value.regionMatches(true, 0, "DPoP", 0, 4)) return null;
+    if (value.length() > 4 && value.charAt(4) != ' ') return null;
+    String token = value.substring(4).trim();
+    if (token.isEmpty()) {
+      throw invalidToken("The access token is invalid.")
+          .header("WWW-Authenticate", Answers.dpopChallenge("invalid_token"));
+    }
+    return new Presented(token, true);
+  }
+
   static Refusal invalidToken(String message) {
     return new Refusal(401, "invalid_token", message).header("WWW-Authenticate", Answers.INVALID);
   }

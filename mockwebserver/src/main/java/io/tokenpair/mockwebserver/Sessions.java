@@ -2,6 +2,7 @@ package io.tokenpair.mockwebserver;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -72,12 +73,17 @@ final class Sessions {
     this.clock = builder.clock;
   }
 
-  /** Starts a session for the one user and issues its first pair. */
-  Pair start() {
+  /**
+   * Starts a session for the one user and issues its first pair.
+   *
+   * @param accessJkt the thumbprint of the DPoP key the access token is bound to, or null
+   * @param refreshJkt the same for the refresh token (a public client's), or null
+   */
+  Pair start(String accessJkt, String refreshJkt) {
     long now = wholeSeconds(clock.millis());
     Session session = new Session(randomId(), now + refreshLifetimeMillis, ++jtiSerial);
     sessions.put(session.id, session);
-    return pair(session, now);
+    return pair(session, now, accessJkt, refreshJkt);
   }
 
   void expireAccessTokens() {
@@ -115,14 +121,21 @@ final class Sessions {
 
   /**
    * The demo server's rotation, reuse detection and grace, for refresh token {@code rt} from either
-   * endpoint.
+   * endpoint. A refresh token bound to a DPoP key is refused, before anything changes, unless
+   * {@code jkt} names that key.
+   *
+   * @param jkt the thumbprint of the key the request's DPoP proof was made with, or null
+   * @param bindRefresh whether the new refresh token is bound to {@code jkt} too (a public
+   *     client's); one that was bound stays bound
    */
-  Pair rotate(String rt) throws Rejected {
+  Pair rotate(String rt, String jkt, boolean bindRefresh) throws Rejected {
     long now = wholeSeconds(clock.millis());
     RefreshToken token = refreshTokens.get(rt);
     if (token == null || now >= token.session.expiresAtMillis + LEEWAY_MILLIS) {
       throw new Rejected(Reason.INVALID);
     }
+    if (token.jkt != null && !token.jkt.equals(jkt)) throw new Rejected(Reason.WRONG_KEY);
+    String refreshJkt = token.jkt != null ? token.jkt : bindRefresh ? jkt : null;
     Session session = token.session;
     if (!session.isActive(now)) throw new Rejected(Reason.ENDED);
     if (token.jti == session.currentJti) {
@@ -130,7 +143,7 @@ final class Sessions {
       session.previousJti = token.jti;
       session.rotatedAtMillis = now;
       session.currentJti = ++jtiSerial;
-      return pair(session, now);
+      return pair(session, now, jkt, refreshJkt);
     }
     if (session.usedJtis.contains(token.jti)) {
       boolean withinGrace =
@@ -139,7 +152,7 @@ final class Sessions {
               && now <= session.rotatedAtMillis + rotationGraceMillis;
       if (withinGrace) {
         graceRetryCount++;
-        return pair(session, now);
+        return pair(session, now, jkt, refreshJkt);
       }
       reuseDetectedCount++;
       session.revoked = true;
@@ -159,6 +172,20 @@ final class Sessions {
     return new Rejected(Reason.ENDED);
   }
 
+  /**
+   * RFC 7009 revocation of {@code token}, a refresh or an access token: its session ends, its
+   * access tokens with it. An unknown token is no error. A token bound to a DPoP key is revoked
+   * only with a proof made with that key ({@code jkt}).
+   */
+  void revoke(String token, String jkt) throws Rejected {
+    RefreshToken refresh = refreshTokens.get(token);
+    AccessToken access = accessTokens.get(token);
+    Session session = refresh != null ? refresh.session : access != null ? access.session : null;
+    String bound = refresh != null ? refresh.jkt : access != null ? access.jkt : null;
+    if (bound != null && !bound.equals(jkt)) throw new Rejected(Reason.WRONG_KEY);
+    if (session != null) session.revoked = true;
+  }
+
   /** {@link #rotate} with the {@code rt} cookie, answered as {@code /auth/refresh} does. */
   MockResponse cookieRotate(RecordedRequest request) throws Refusal {
     String rt = singleRefreshCookie(request);
@@ -168,7 +195,7 @@ final class Sessions {
           .header("WWW-Authenticate", Answers.REALM);
     }
     try {
-      return cookieAnswer(request, rotate(rt));
+      return cookieAnswer(request, rotate(rt, null, false));
     } catch (Rejected rejected) {
       throw cookieRefusal(request, rejected);
     }
@@ -193,22 +220,52 @@ final class Sessions {
     return Answers.empty(204).addHeader("Set-Cookie", cookie(request, "", 0)).build();
   }
 
-  /** A protected resource: 200 for a live access token. */
-  MockResponse resource(RecordedRequest request) throws Refusal {
-    String bearer = Requests.bearerToken(request);
-    if (bearer == null) {
+  /**
+   * A protected resource: 200 for a live access token. With {@code dpop} (null when DPoP is off), a
+   * token sent with the {@code DPoP} scheme needs a valid proof of the key it is bound to, and a
+   * bound token is refused with the {@code Bearer} scheme; their refusals carry a {@code DPoP}
+   * challenge.
+   */
+  MockResponse resource(RecordedRequest request, Dpop dpop) throws Refusal {
+    Requests.Presented presented = Requests.accessToken(request, dpop != null);
+    if (presented == null) {
       throw new Refusal(401, "missing_token", "An access token is required.")
           .header("WWW-Authenticate", Answers.REALM);
     }
-    AccessToken token = accessTokens.get(bearer);
-    if (token == null) throw Requests.invalidToken("The access token is invalid.");
     long now = clock.millis();
+    AccessToken token = accessTokens.get(presented.token);
+    String invalid = presented.dpop ? Answers.dpopChallenge("invalid_token") : Answers.INVALID;
+    if (presented.dpop) {
+      String jkt;
+      try {
+        jkt = dpop.verify(request, presented.token, now);
+      } catch (Dpop.Failure failure) {
+        throw failure.resourceRefusal(dpop);
+      }
+      if (token != null && token.jkt == null) {
+        throw Requests.invalidToken("The access token is not DPoP-bound: send it as Bearer.")
+            .header("WWW-Authenticate", invalid);
+      }
+      if (token != null && !token.jkt.equals(jkt)) {
+        throw dpop.failure("The access token is bound to another key.").resourceRefusal(dpop);
+      }
+    } else if (token != null && token.jkt != null) {
+      throw Requests.invalidToken(
+              "The access token is DPoP-bound: send it with the DPoP scheme and a proof.")
+          .header("WWW-Authenticate", Answers.dpopChallenge("invalid_token"));
+    }
+    if (token == null) {
+      throw Requests.invalidToken("The access token is invalid.")
+          .header("WWW-Authenticate", invalid);
+    }
     if (isExpired(token, now)) {
       expiredCount++;
       throw new Refusal(expiredStatus, "token_expired", "The access token expired.")
-          .header("WWW-Authenticate", Answers.INVALID);
+          .header("WWW-Authenticate", invalid);
     }
-    if (!token.session.isActive(now)) throw Requests.invalidToken("The session has ended.");
+    if (!token.session.isActive(now)) {
+      throw Requests.invalidToken("The session has ended.").header("WWW-Authenticate", invalid);
+    }
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("id", "1");
     data.put("username", username);
@@ -243,19 +300,23 @@ final class Sessions {
     return refusal.header("Set-Cookie", cookie(request, "", 0));
   }
 
-  /** Issues an access token and a refresh token for the session's current jti. */
-  private Pair pair(Session session, long now) {
+  /**
+   * Issues an access token and a refresh token for the session's current jti, each bound to the
+   * DPoP key thumbprint given for it, or to none when it is null.
+   */
+  private Pair pair(Session session, long now, String accessJkt, String refreshJkt) {
     long n = ++serial;
     long expiresAt = now + accessLifetimeMillis;
     String access;
-    if (!opaque) access = jwt(session.id, n, now, expiresAt);
+    if (!opaque) access = jwt(session.id, n, now, expiresAt, accessJkt);
     else access = sequential ? "access-" + n : "opaque-" + randomId();
-    accessTokens.put(access, new AccessToken(session, n, expiresAt));
+    accessTokens.put(access, new AccessToken(session, n, expiresAt, accessJkt));
     lastAccessToken = access;
     String refresh = sequential ? "refresh-" + n : "rt-" + randomId();
-    refreshTokens.put(refresh, new RefreshToken(session, session.currentJti));
+    refreshTokens.put(refresh, new RefreshToken(session, session.currentJti, refreshJkt));
     long refreshSeconds = Math.max(0, (session.expiresAtMillis - now) / 1000);
-    return new Pair(access, accessLifetimeMillis / 1000, refresh, refreshSeconds);
+    return new Pair(
+        access, accessLifetimeMillis / 1000, refresh, refreshSeconds, accessJkt != null);
   }
 
   /** The pair as the cookie endpoints answer it: the access token in the body, the cookie. */
@@ -280,7 +341,7 @@ final class Sessions {
     return Requests.isHttps(request) ? cookie + "; Secure" : cookie;
   }
 
-  private String jwt(String sid, long n, long issuedAtMillis, long expiresAtMillis) {
+  private String jwt(String sid, long n, long issuedAtMillis, long expiresAtMillis, String jkt) {
     Map<String, Object> header = new LinkedHashMap<>();
     header.put("alg", "HS256");
     header.put("typ", "at+jwt");
@@ -291,6 +352,7 @@ final class Sessions {
     claims.put("jti", String.valueOf(n));
     claims.put("iat", issuedAtMillis / 1000);
     claims.put("exp", expiresAtMillis / 1000);
+    if (jkt != null) claims.put("cnf", Collections.singletonMap("jkt", jkt));
     return base64Url(Answers.toJson(header))
         + "."
         + base64Url(Answers.toJson(claims))
@@ -323,11 +385,20 @@ final class Sessions {
     /** How long the family has left: rotation never extends it. */
     final long refreshSeconds;
 
-    Pair(String accessToken, long expiresInSeconds, String refreshToken, long refreshSeconds) {
+    /** Whether the access token is bound to a DPoP key: its {@code token_type} is {@code DPoP}. */
+    final boolean dpop;
+
+    Pair(
+        String accessToken,
+        long expiresInSeconds,
+        String refreshToken,
+        long refreshSeconds,
+        boolean dpop) {
       this.accessToken = accessToken;
       this.expiresInSeconds = expiresInSeconds;
       this.refreshToken = refreshToken;
       this.refreshSeconds = refreshSeconds;
+      this.dpop = dpop;
     }
   }
 
@@ -338,7 +409,14 @@ final class Sessions {
     /** Its session was revoked or has ended, or it is a consumed token of another generation. */
     ENDED("invalid_refresh_token", "The refresh token is no longer valid."),
     /** A consumed token presented again outside the grace: the session is revoked. */
-    REUSED("refresh_token_reused", "The refresh token was already used; the session ended.");
+    REUSED("refresh_token_reused", "The refresh token was already used; the session ended."),
+    /**
+     * Bound to a DPoP key the request did not prove (no proof, or one made with another key).
+     * Nothing changed; the token endpoint answers {@code invalid_dpop_proof}.
+     */
+    WRONG_KEY(
+        "invalid_refresh_token",
+        "The token is bound to a DPoP key that this request does not prove.");
 
     /**
      * The {@code error} of {@code /auth/refresh}; the token endpoint answers {@code invalid_grant}.
@@ -390,9 +468,13 @@ final class Sessions {
     final Session session;
     final long jti;
 
-    RefreshToken(Session session, long jti) {
+    /** The thumbprint of the DPoP key it is bound to ({@code cnf.jkt}), or null. */
+    final String jkt;
+
+    RefreshToken(Session session, long jti, String jkt) {
       this.session = session;
       this.jti = jti;
+      this.jkt = jkt;
     }
   }
 
@@ -401,10 +483,14 @@ final class Sessions {
     final long serial;
     final long expiresAtMillis;
 
-    AccessToken(Session session, long serial, long expiresAtMillis) {
+    /** The thumbprint of the DPoP key it is bound to ({@code cnf.jkt}), or null. */
+    final String jkt;
+
+    AccessToken(Session session, long serial, long expiresAtMillis, String jkt) {
       this.session = session;
       this.serial = serial;
       this.expiresAtMillis = expiresAtMillis;
+      this.jkt = jkt;
     }
   }
 }

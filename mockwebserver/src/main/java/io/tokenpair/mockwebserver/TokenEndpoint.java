@@ -38,6 +38,11 @@ final class TokenEndpoint {
     return passwordGrant;
   }
 
+  /** True for a public client (no secret), whose refresh tokens are bound to its DPoP key. */
+  boolean isPublic() {
+    return clientSecret == null;
+  }
+
   Refusal unsupportedGrantType() {
     return new Refusal(
         400,

@@ -51,6 +51,16 @@ import mockwebserver3.RecordedRequest;
  *       WWW-Authenticate: Basic realm="tokenpair"} for another client id or {@linkplain
  *       Builder#clientSecret client authentication} that fails; 429 {@code too_many_attempts}.
  *       Every answer there also carries {@code Pragma: no-cache}.
+ *   <li>{@code POST /oauth/revoke} ({@linkplain Builder#revocationPath configurable}), RFC 7009:
+ *       form {@code token=...} (a refresh or an access token; {@code token_type_hint} optional),
+ *       client authentication as at the token endpoint. It ends the token's session, access tokens
+ *       included, and answers 200 without a body, also for a token it does not know; errors as at
+ *       the token endpoint. Counted by {@link #revocationCount()}.
+ *   <li>With {@link Builder#dpop()}, DPoP (RFC 9449): grants need a proof and issue tokens bound to
+ *       its key ({@code token_type} {@code DPoP}), which resources take only as {@code
+ *       Authorization: DPoP <token>} with a proof; {@link Builder#requireDpopNonce()} adds nonces.
+ *       A grant refused for its proof is counted by {@link #dpopProofFailures()} or {@link
+ *       #dpopNonceChallengeCount()}, not as a login or a refresh, and takes no script.
  *   <li>Every other path is a protected resource, any method: 200 {@code
  *       {"code":0,"message":"ok","data":{"id":"1","username":...,"path":...,"sid":...}}} for a live
  *       access token; 401 {@code missing_token} with {@code WWW-Authenticate: Bearer
@@ -128,7 +138,11 @@ public final class TokenServerDispatcher extends Dispatcher {
   private final String refreshPath;
   private final String logoutPath;
   private final String tokenPath;
+  private final String revocationPath;
   private final TokenEndpoint tokenEndpoint;
+
+  /** Null when DPoP is off. Guarded by this. */
+  private final Dpop dpop;
 
   private final Clock clock;
 
@@ -162,6 +176,9 @@ public final class TokenServerDispatcher extends Dispatcher {
   /** Guarded by this. */
   private int logoutCount;
 
+  /** Guarded by this. */
+  private int revocationCount;
+
   private TokenServerDispatcher(Builder builder) {
     this.username = builder.username;
     this.password = builder.password;
@@ -169,6 +186,8 @@ public final class TokenServerDispatcher extends Dispatcher {
     this.refreshPath = builder.refreshPath;
     this.logoutPath = builder.logoutPath;
     this.tokenPath = builder.tokenPath;
+    this.revocationPath = builder.revocationPath;
+    this.dpop = builder.dpop ? new Dpop(builder.dpopNonce) : null;
     this.tokenEndpoint =
         new TokenEndpoint(builder.clientId, builder.clientSecret, builder.passwordGrant);
     this.clock = builder.clock;
@@ -283,6 +302,28 @@ public final class TokenServerDispatcher extends Dispatcher {
     if (hold != null) hold.countDown();
   }
 
+  /**
+   * Replaces the DPoP nonce: proofs that carry the old one get a {@code use_dpop_nonce} challenge
+   * with the new one, as a server that rotates its nonces answers.
+   *
+   * @throws IllegalStateException unless the dispatcher was built with {@link
+   *     Builder#requireDpopNonce()}.
+   */
+  public synchronized void rotateDpopNonce() {
+    if (dpop == null || dpop.nonce() == null) {
+      throw new IllegalStateException("DPoP nonces are off (Builder.requireDpopNonce()).");
+    }
+    dpop.rotateNonce();
+  }
+
+  /**
+   * Returns the DPoP nonce proofs must carry now, or null unless the dispatcher was built with
+   * {@link Builder#requireDpopNonce()}.
+   */
+  public synchronized String dpopNonce() {
+    return dpop == null ? null : dpop.nonce();
+  }
+
   // Verifying.
 
   /**
@@ -322,6 +363,31 @@ public final class TokenServerDispatcher extends Dispatcher {
   /** Returns the number of logout requests. */
   public synchronized int logoutCount() {
     return logoutCount;
+  }
+
+  /**
+   * Returns the number of requests at the revocation endpoint, whatever their answer (an unknown
+   * token is revoked too, as RFC 7009 has it: 200).
+   */
+  public synchronized int revocationCount() {
+    return revocationCount;
+  }
+
+  /**
+   * Returns how many requests were answered {@code use_dpop_nonce} (at the token and revocation
+   * endpoints 400, at a resource 401): their proof was valid but lacked the current nonce.
+   */
+  public synchronized int dpopNonceChallengeCount() {
+    return dpop == null ? 0 : dpop.nonceChallengeCount();
+  }
+
+  /**
+   * Returns how many requests were answered {@code invalid_dpop_proof}: a proof missing where one
+   * is required, malformed, badly signed, for another method or URL, out of its {@code iat} window,
+   * a replayed {@code jti}, a wrong {@code ath}, or made with another key than the token's.
+   */
+  public synchronized int dpopProofFailures() {
+    return dpop == null ? 0 : dpop.failureCount();
   }
 
   /**
@@ -445,7 +511,17 @@ public final class TokenServerDispatcher extends Dispatcher {
   @Override
   public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
     MockResponse answer = answer(request);
+    String path = request.getUrl().encodedPath();
+    String nonce;
+    synchronized (this) {
+      nonce = dpop != null && !isCookieEndpoint(path) ? dpop.nonce() : null;
+    }
+    if (nonce != null) answer = answer.newBuilder().setHeader(Dpop.NONCE_HEADER, nonce).build();
     return Answers.dated(answer, clock.millis());
+  }
+
+  private boolean isCookieEndpoint(String path) {
+    return path.equals(loginPath) || path.equals(refreshPath) || path.equals(logoutPath);
   }
 
   private MockResponse answer(RecordedRequest request) throws InterruptedException {
@@ -455,13 +531,14 @@ public final class TokenServerDispatcher extends Dispatcher {
       notifyAll();
     }
     if (path.equals(tokenPath)) return token(request);
+    if (path.equals(revocationPath)) return revoke(request);
     try {
       if (path.equals(loginPath)) return login(requirePost(request));
       if (path.equals(refreshPath)) return refresh(new CookieRefresh(requirePost(request)));
       if (path.equals(logoutPath)) return logout(requirePost(request));
       synchronized (this) {
         try {
-          return sessions.resource(request);
+          return sessions.resource(request, dpop);
         } finally {
           notifyAll(); // The expired count may have moved.
         }
@@ -486,7 +563,7 @@ public final class TokenServerDispatcher extends Dispatcher {
     String user = Requests.requiredString(body, "username");
     String pass = Requests.requiredString(body, "password");
     synchronized (this) {
-      Sessions.Pair pair = signIn(user, pass);
+      Sessions.Pair pair = signIn(user, pass, null);
       if (pair == null) {
         throw new Refusal(401, "invalid_credentials", INVALID_CREDENTIALS)
             .header("WWW-Authenticate", Answers.REALM);
@@ -497,9 +574,10 @@ public final class TokenServerDispatcher extends Dispatcher {
 
   /**
    * The login rules of both endpoints: the throttle, then the password. Returns the new session's
-   * first pair, or null for wrong credentials (counted by the throttle). Guarded by this.
+   * first pair, bound to the DPoP key {@code jkt} unless it is null, or null for wrong credentials
+   * (counted by the throttle). Guarded by this.
    */
-  private Sessions.Pair signIn(String user, String pass) throws Refusal {
+  private Sessions.Pair signIn(String user, String pass, String jkt) throws Refusal {
     long now = clock.millis();
     long wait = throttle.waitMillis(CLIENT_IP, user, now);
     if (wait > 0) {
@@ -511,7 +589,7 @@ public final class TokenServerDispatcher extends Dispatcher {
       return null;
     }
     throttle.recordSuccess(user);
-    return sessions.start();
+    return sessions.start(jkt, tokenEndpoint.isPublic() ? jkt : null);
   }
 
   private synchronized MockResponse logout(RecordedRequest request) throws Refusal {
@@ -530,25 +608,50 @@ public final class TokenServerDispatcher extends Dispatcher {
     } catch (Refusal refusal) {
       return refusal.tokenAnswer();
     }
-    if (grantType.equals(TokenEndpoint.REFRESH_TOKEN)) {
-      return refresh(new TokenRefresh(request, form));
+    boolean refresh = grantType.equals(TokenEndpoint.REFRESH_TOKEN);
+    boolean password = grantType.equals(TokenEndpoint.PASSWORD);
+    if (!refresh && !password) return tokenEndpoint.unsupportedGrantType().tokenAnswer();
+    if (password && !tokenEndpoint.passwordGrant()) {
+      countPasswordGrant();
+      return TokenEndpoint.passwordGrantOff().tokenAnswer();
     }
-    if (grantType.equals(TokenEndpoint.PASSWORD)) return passwordGrant(request, form);
-    return tokenEndpoint.unsupportedGrantType().tokenAnswer();
+    String jkt;
+    try {
+      jkt = proof(request, dpop != null);
+    } catch (Refusal refusal) {
+      return refusal.tokenAnswer(); // counted as a DPoP failure, not as a grant
+    }
+    if (refresh) return refresh(new TokenRefresh(request, form, jkt));
+    return passwordGrant(request, form, jkt);
   }
 
-  private MockResponse passwordGrant(RecordedRequest request, Form form) {
-    synchronized (this) {
-      loginCount++;
-      passwordGrantCount++;
-    }
+  /**
+   * The DPoP proof of a request to the token or revocation endpoint, verified: the thumbprint of
+   * its key, or null when DPoP is off or there is no proof and none is {@code required}.
+   */
+  private synchronized String proof(RecordedRequest request, boolean required) throws Refusal {
+    if (dpop == null) return null;
     try {
-      if (!tokenEndpoint.passwordGrant()) throw TokenEndpoint.passwordGrantOff();
+      if (!required && dpop.header(request) == null) return null;
+      return dpop.verify(request, null, clock.millis());
+    } catch (Dpop.Failure failure) {
+      throw failure.grantRefusal(dpop);
+    }
+  }
+
+  private synchronized void countPasswordGrant() {
+    loginCount++;
+    passwordGrantCount++;
+  }
+
+  private MockResponse passwordGrant(RecordedRequest request, Form form, String jkt) {
+    countPasswordGrant();
+    try {
       tokenEndpoint.checkClient(request, form);
       String user = form.required("username");
       String pass = form.required("password");
       synchronized (this) {
-        Sessions.Pair pair = signIn(user, pass);
+        Sessions.Pair pair = signIn(user, pass, jkt);
         if (pair == null) throw TokenEndpoint.invalidGrant(INVALID_CREDENTIALS);
         return Answers.tokenPair(pair);
       }
@@ -610,14 +713,21 @@ public final class TokenServerDispatcher extends Dispatcher {
     }
   }
 
-  /** {@code grant_type=refresh_token} at the token endpoint: client, then the refresh token. */
+  /**
+   * {@code grant_type=refresh_token} at the token endpoint, its DPoP proof (if any) verified:
+   * client, then the refresh token.
+   */
   private final class TokenRefresh implements RefreshCall {
     private final RecordedRequest request;
     private final Form form;
 
-    TokenRefresh(RecordedRequest request, Form form) {
+    /** The thumbprint of the proof's key, or null without DPoP. */
+    private final String jkt;
+
+    TokenRefresh(RecordedRequest request, Form form, String jkt) {
       this.request = request;
       this.form = form;
+      this.jkt = jkt;
     }
 
     @Override
@@ -628,11 +738,11 @@ public final class TokenServerDispatcher extends Dispatcher {
     @Override
     public MockResponse rotate() {
       try {
-        return Answers.tokenPair(sessions.rotate(refreshToken()));
+        return Answers.tokenPair(sessions.rotate(refreshToken(), jkt, tokenEndpoint.isPublic()));
       } catch (Refusal refusal) {
         return refusal.tokenAnswer();
       } catch (Sessions.Rejected rejected) {
-        return TokenEndpoint.invalidGrant(rejected.getMessage()).tokenAnswer();
+        return grantRefusal(rejected).tokenAnswer();
       }
     }
 
@@ -654,6 +764,49 @@ public final class TokenServerDispatcher extends Dispatcher {
     private String refreshToken() throws Refusal {
       tokenEndpoint.checkClient(request, form);
       return form.required(TokenEndpoint.REFRESH_TOKEN);
+    }
+  }
+
+  /**
+   * A refused token at the token or revocation endpoint: {@code invalid_dpop_proof} for one bound
+   * to a key the request does not prove, else {@code invalid_grant}. Guarded by this.
+   */
+  private Refusal grantRefusal(Sessions.Rejected rejected) {
+    if (rejected.reason == Sessions.Reason.WRONG_KEY) {
+      return dpop == null
+          ? TokenEndpoint.invalidGrant(rejected.getMessage())
+          : dpop.failure(rejected.getMessage()).grantRefusal(dpop);
+    }
+    return TokenEndpoint.invalidGrant(rejected.getMessage());
+  }
+
+  /**
+   * The revocation endpoint (RFC 7009): {@code token} (a refresh or an access token; {@code
+   * token_type_hint} is not needed) ends its session. Client authentication as at the token
+   * endpoint; a DPoP proof, when sent, is verified, and a bound token needs one made with its key.
+   * 200 with no body, also for an unknown token; errors as RFC 6749 §5.2.
+   */
+  private MockResponse revoke(RecordedRequest request) {
+    synchronized (this) {
+      revocationCount++;
+    }
+    try {
+      requirePost(request);
+      Form form = Form.read(request);
+      String jkt = proof(request, false);
+      tokenEndpoint.checkClient(request, form);
+      String token = form.required("token");
+      form.optional("token_type_hint"); // read, so that a repeated one is invalid_request
+      synchronized (this) {
+        try {
+          sessions.revoke(token, jkt);
+        } catch (Sessions.Rejected rejected) {
+          throw grantRefusal(rejected);
+        }
+      }
+      return Answers.token(Answers.empty(200)).build();
+    } catch (Refusal refusal) {
+      return refusal.tokenAnswer();
     }
   }
 
@@ -705,6 +858,9 @@ public final class TokenServerDispatcher extends Dispatcher {
     String refreshPath = "/auth/refresh";
     String logoutPath = "/auth/logout";
     String tokenPath = "/oauth/token";
+    String revocationPath = "/oauth/revoke";
+    boolean dpop;
+    boolean dpopNonce;
     String clientId = "tokenpair-demo";
     String clientSecret;
     boolean passwordGrant;
@@ -800,6 +956,47 @@ public final class TokenServerDispatcher extends Dispatcher {
     }
 
     /**
+     * The path of the revocation endpoint (RFC 7009). Default {@code /oauth/revoke}, as the demo
+     * server's.
+     */
+    public Builder revocationPath(String revocation) {
+      this.revocationPath = path(revocation, "revocation");
+      return this;
+    }
+
+    /**
+     * Sender-constrained tokens (DPoP, RFC 9449), as the demo server's {@code --dpop required}:
+     * every grant at the token endpoint needs a valid proof (else 400 {@code invalid_dpop_proof}),
+     * and binds the access token it issues to the proof's key ({@code token_type} {@code DPoP},
+     * claim {@code cnf.jkt}); for a public client the refresh token too, so it is refused (400
+     * {@code invalid_dpop_proof}, nothing consumed) with a proof of another key. A bound access
+     * token is accepted only as {@code Authorization: DPoP <token>} with a proof whose {@code ath}
+     * is its hash; refusals carry {@code WWW-Authenticate: DPoP realm="tokenpair", error="...",
+     * algs="ES256"}. Tokens of the cookie endpoints stay Bearer tokens. A proof is ES256 with a
+     * public P-256 {@code jwk}, {@code typ} {@code dpop+jwt}, {@code htm} and {@code htu} of the
+     * request (query and fragment ignored), an {@code iat} at most 15 s ahead of the clock and 25 s
+     * behind it, and a {@code jti} never used before. Default off: {@code DPoP} headers are
+     * ignored.
+     */
+    public Builder dpop() {
+      this.dpop = true;
+      return this;
+    }
+
+    /**
+     * {@link #dpop()} with nonces (RFC 9449 §8, §9): a proof must carry the server's current nonce,
+     * else it is answered {@code use_dpop_nonce} (400 at the token and revocation endpoints, 401
+     * with a {@code DPoP} challenge at a resource) with the nonce in {@code DPoP-Nonce}. Every
+     * answer of those endpoints carries the current nonce; {@link
+     * TokenServerDispatcher#rotateDpopNonce()} replaces it.
+     */
+    public Builder requireDpopNonce() {
+      this.dpop = true;
+      this.dpopNonce = true;
+      return this;
+    }
+
+    /**
      * The one client the token endpoint knows. Default {@code tokenpair-demo}, as the demo
      * server's. A request may name it with {@code client_id} or leave it out; another id gets 401
      * {@code invalid_client}.
@@ -851,14 +1048,20 @@ public final class TokenServerDispatcher extends Dispatcher {
     /**
      * Returns a new dispatcher.
      *
-     * @throws IllegalStateException if the token path is also a path of the cookie endpoints.
+     * @throws IllegalStateException if the token or revocation path is also a path of the cookie
+     *     endpoints, or they are the same path.
      */
     public TokenServerDispatcher build() {
-      if (tokenPath.equals(loginPath)
-          || tokenPath.equals(refreshPath)
-          || tokenPath.equals(logoutPath)) {
-        throw new IllegalStateException(
-            "The token path " + tokenPath + " is also a path of the cookie endpoints.");
+      String[][] paths = {{"token", tokenPath}, {"revocation", revocationPath}};
+      for (String[] named : paths) {
+        String path = named[1];
+        if (path.equals(loginPath) || path.equals(refreshPath) || path.equals(logoutPath)) {
+          throw new IllegalStateException(
+              "The " + named[0] + " path " + path + " is also a path of the cookie endpoints.");
+        }
+      }
+      if (tokenPath.equals(revocationPath)) {
+        throw new IllegalStateException("The token and revocation paths are both " + tokenPath);
       }
       return new TokenServerDispatcher(this);
     }
