@@ -37,6 +37,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe.
  */
 final class AuthCalls {
+  /** The shortest time left that an auth call is still made with. */
+  static final long MIN_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
   /** Offsets smaller than this are noise: {@code Date} and {@code iat} count whole seconds. */
   static final long MIN_CLOCK_OFFSET_MILLIS = 2_000;
 
@@ -305,6 +308,7 @@ final class AuthCalls {
                 .receivedResponseAtMillis(clock.currentTimeMillis())
                 .build();
       }
+      if (dpop != null && !buffered.isSuccessful()) learnClock(buffered);
       if (dpop == null || key == null || !dpop.nonces.remember(buffered)) return buffered;
       RequestBody body = request.body();
       if (retried
@@ -352,14 +356,17 @@ final class AuthCalls {
         base = client;
       }
     }
-    OkHttpClient.Builder builder =
-        base.newBuilder()
-            .cookieJar(cookies)
-            .authenticator(Authenticator.NONE)
-            .retryOnConnectionFailure(false) // Exactly one retry, ours, and only of a lost answer.
-            .callTimeout(timeout, TimeUnit.NANOSECONDS);
-    if (refresh) builder.followRedirects(false).followSslRedirects(false);
+    // OkHttp refuses a timeout under 1 ms with an unchecked exception, and reads 0 as none at all.
+    if (timeout < MIN_TIMEOUT_NANOS) throw new InterruptedIOException("timeout");
     try {
+      OkHttpClient.Builder builder =
+          base.newBuilder()
+              .cookieJar(cookies)
+              .authenticator(Authenticator.NONE)
+              .retryOnConnectionFailure(
+                  false) // Exactly one retry, ours, and only of a lost answer.
+              .callTimeout(timeout, TimeUnit.NANOSECONDS);
+      if (refresh) builder.followRedirects(false).followSslRedirects(false);
       return builder.build().newCall(request).execute();
     } catch (RuntimeException e) {
       throw new NotRetried(
@@ -381,6 +388,18 @@ final class AuthCalls {
         && !(e instanceof NotRetried)
         && !(e instanceof DpopKey.Unusable)
         && !Thread.currentThread().isInterrupted();
+  }
+
+  /**
+   * With DPoP, a refused answer's {@code Date} corrects the clock estimate too: a proof whose
+   * {@code iat} a skewed device clock put outside the server's window is refused, no grant then
+   * succeeds to measure it, and without this every later proof would be refused as well.
+   */
+  private void learnClock(Response refused) {
+    Date date = clock.readsDateHeaders() ? refused.headers().getDate("Date") : null;
+    if (date == null) return;
+    long offset = date.getTime() + 500 - refused.receivedResponseAtMillis();
+    clockOffsetMillis = Math.abs(offset) < MIN_CLOCK_OFFSET_MILLIS ? 0 : offset;
   }
 
   /**

@@ -268,8 +268,11 @@ final class AuthPolicy implements Interceptor, Authenticator {
       rethrowIfAbandoned(e, call);
       return null; // Rejected or failed: the caller gets the original response.
     }
-    // The refresh's token, bound as the session's tokens are now.
-    DpopKey key = session.currentState().dpopKey;
+    // The token and its key read together, after the refresh: a logout or another sign-in during
+    // it ended this request's session, and its replay with it.
+    TokenState now = session.currentState();
+    if (now.token == null || !session.isCurrentSession(token, 0)) return null;
+    DpopKey key = now.dpopKey; // One key per session: the refresh's token is bound to it too.
     String authorization = (key != null ? "DPoP " : "Bearer ") + token;
     return authorized(request, authorization, token, key, AuthTag.REPLAY);
   }

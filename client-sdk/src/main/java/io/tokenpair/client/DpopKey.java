@@ -36,6 +36,11 @@ final class DpopKey {
     this.encodedHeader = encodedHeader;
   }
 
+  /** The order of P-256's base point (FIPS 186-4, D.1.2.3): the curve's one sure fingerprint. */
+  private static final java.math.BigInteger P256_ORDER =
+      new java.math.BigInteger(
+          "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", 16);
+
   /**
    * Wraps {@code pair}.
    *
@@ -47,7 +52,7 @@ final class DpopKey {
       throw new IllegalArgumentException("The DPoP key pair must be an EC P-256 key pair.");
     }
     ECPublicKey key = (ECPublicKey) pair.getPublic();
-    if (key.getParams().getCurve().getField().getFieldSize() != 256) {
+    if (!P256_ORDER.equals(key.getParams().getOrder())) { // Not secp256k1 or brainpoolP256r1.
       throw new IllegalArgumentException("The DPoP key pair must be an EC P-256 key pair.");
     }
     String jwk =

@@ -14,7 +14,7 @@ final class Jwt {
   /** The value of a time that the token does not carry (not a JWT, or no numeric claim). */
   static final long UNKNOWN = Long.MAX_VALUE;
 
-  static final Jwt OPAQUE = new Jwt(UNKNOWN, UNKNOWN);
+  static final Jwt OPAQUE = new Jwt(UNKNOWN, UNKNOWN, false);
 
   /** Epoch millis of {@code exp}, by the server's clock, or {@link #UNKNOWN}. */
   final long expiresAtMillis;
@@ -22,9 +22,13 @@ final class Jwt {
   /** Epoch millis of {@code iat}, by the server's clock, or {@link #UNKNOWN}. */
   final long issuedAtMillis;
 
-  private Jwt(long expiresAtMillis, long issuedAtMillis) {
+  /** Whether the token names the key it is bound to ({@code cnf.jkt}, RFC 9449 section 6). */
+  final boolean keyBound;
+
+  private Jwt(long expiresAtMillis, long issuedAtMillis, boolean keyBound) {
     this.expiresAtMillis = expiresAtMillis;
     this.issuedAtMillis = issuedAtMillis;
+    this.keyBound = keyBound;
   }
 
   /** Returns the times of {@code token}; {@link #OPAQUE} if it is not a JWT. Never throws. */
@@ -38,7 +42,8 @@ final class Jwt {
     try {
       Object claims = Json.parse(payload.toByteArray());
       if (!(claims instanceof java.util.Map)) return OPAQUE;
-      return new Jwt(millis(Json.get(claims, "exp")), millis(Json.get(claims, "iat")));
+      boolean keyBound = Json.text(Json.get(Json.get(claims, "cnf"), "jkt")) != null;
+      return new Jwt(millis(Json.get(claims, "exp")), millis(Json.get(claims, "iat")), keyBound);
     } catch (IOException | RuntimeException e) {
       return OPAQUE;
     }

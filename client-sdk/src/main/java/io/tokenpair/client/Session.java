@@ -379,7 +379,13 @@ final class Session {
     try (Closeable lock = stores.lock(events)) {
       synchronized (this) {
         TokenState current = loaded(events);
-        if (stores.isShared()) cookieJar.reload(); // Post the cookie current now.
+        if (stores.isShared()) {
+          try {
+            stored.reload(); // Another process may have rotated: revoke and post what is current.
+          } catch (IOException e) {
+            ended.failure = events.storage(e);
+          }
+        }
         if (!stored.isBodyToken()) {
           ended.token = current;
           ended.cookies = cookieJar.forRequest(calls.logoutUrl, events);
@@ -390,7 +396,7 @@ final class Session {
         try {
           clear(true, events);
         } catch (IOException e) {
-          ended.failure = e;
+          if (ended.failure == null) ended.failure = e;
         }
       }
     } finally {

@@ -105,7 +105,7 @@ final class StoredPair {
     try {
       KeyPair pair = stores.loadDpopKey();
       dpopKey = pair != null ? DpopKey.of(pair) : null;
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IOException | RuntimeException e) {
       dpopKey = null;
       keyLost =
           new DpopKey.Unusable(
@@ -213,6 +213,14 @@ final class StoredPair {
     }
   }
 
+  private void deleteStoredKey(Events events) throws IOException {
+    try {
+      stores.saveDpopKey(null);
+    } catch (IOException e) {
+      throw events.storage(e);
+    }
+  }
+
   /**
    * Forgets the pair: after a rejected refresh, the access token, the credential the server refused
    * and the DPoP key; at logout ({@code allCookies}) every cookie too.
@@ -221,6 +229,11 @@ final class StoredPair {
     IOException failure = attempt(() -> saveAccessToken(null, events), null);
     if (bodyToken) failure = attempt(() -> save(null, events), failure);
     failure = attempt(() -> saveKey(null, events), failure);
+    if ((dpop == null || !dpop.keysPerSession()) && stores.keepsDpopKeys()) {
+      // A key an earlier run stored with dpop() on must not outlive the session once DPoP is off
+      // or the app holds the key.
+      failure = attempt(() -> deleteStoredKey(events), failure);
+    }
     failure =
         attempt(
             () -> {

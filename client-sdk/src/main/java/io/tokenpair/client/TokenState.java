@@ -84,12 +84,16 @@ final class TokenState {
 
   /**
    * A token read from a store: when it arrived is unknown unless it says so itself. One that cannot
-   * be sent (written by an older version, or damaged) counts as none, so the session refreshes.
+   * be sent (written by an older version, or damaged) counts as none, so the session refreshes. Its
+   * type was not stored: a JWT is DPoP-bound to the session's key only when it names a key ({@code
+   * cnf.jkt}), so a Bearer JWT stays Bearer; an opaque token is taken as bound when the session has
+   * a key.
    */
   static TokenState loaded(@Nullable String token, @Nullable DpopKey dpopKey) {
     if (token == null || !isSendable(token)) return NONE_STORED;
     Jwt jwt = Jwt.parse(token);
-    return new TokenState(token, jwt.expiresAtMillis, jwt.issuedAtMillis, true, dpopKey);
+    DpopKey key = jwt == Jwt.OPAQUE || jwt.keyBound ? dpopKey : null;
+    return new TokenState(token, jwt.expiresAtMillis, jwt.issuedAtMillis, true, key);
   }
 
   /**
