@@ -1,5 +1,7 @@
 package io.tokenpair.interop;
 
+import static io.tokenpair.interop.ApiCalls.call;
+import static io.tokenpair.interop.ApiCalls.callConcurrently;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
@@ -9,7 +11,6 @@ import io.tokenpair.client.OAuth2RefreshProtocol;
 import io.tokenpair.client.RefreshEvent;
 import io.tokenpair.client.RefreshProtocol;
 import io.tokenpair.client.SdkClocks;
-import io.tokenpair.client.SessionListener;
 import io.tokenpair.client.TokenPairAuth;
 import io.tokenpair.interop.OAuth2ByHand.TokenResponse;
 import io.tokenpair.interop.TokenEndpointRecorder.Grant;
@@ -18,22 +19,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import okhttp3.HttpUrl;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -81,13 +69,14 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
 
   @Test
   void fiftyCallsAfterExpiryShareOneRefresh(SpringAuthorizationServer server) throws Exception {
-    Listener listener = new Listener();
+    RecordingListener listener = new RecordingListener();
     Sdk sdk = signedIn(server, ClientAuthentication.CLIENT_SECRET_BASIC, listener, true);
     String signInRefreshToken = server.recorder().lastIssuedRefreshToken();
     server.recorder().clear();
 
     server.clock().advance(PAST_EXPIRY);
-    List<Integer> statuses = callConcurrently(sdk.client, server, CALLS);
+    List<Integer> statuses =
+        callConcurrently(List.of(sdk.client), server.protectedResource(), CALLS);
 
     assertThat(statuses).hasSize(CALLS).containsOnly(200);
     assertThat(server.recorder().refreshGrants())
@@ -104,14 +93,15 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
   @Test
   void fiftyCallsRefusedWithInvalidTokenShareOneRefresh(SpringAuthorizationServer server)
       throws Exception {
-    Listener listener = new Listener();
+    RecordingListener listener = new RecordingListener();
     // No refresh ahead: the SDK sends the expired token, and Spring's resource server answers
     // 401 with WWW-Authenticate: Bearer error="invalid_token", ...
     Sdk sdk = signedIn(server, ClientAuthentication.CLIENT_SECRET_BASIC, listener, false);
     server.recorder().clear();
 
     server.clock().advance(PAST_EXPIRY);
-    List<Integer> statuses = callConcurrently(sdk.client, server, CALLS);
+    List<Integer> statuses =
+        callConcurrently(List.of(sdk.client), server.protectedResource(), CALLS);
 
     assertThat(statuses).hasSize(CALLS).containsOnly(200);
     assertThat(server.recorder().refreshGrants()).extracting(Grant::status).containsExactly(200);
@@ -127,7 +117,7 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
   void rotationIsKeptOverSeveralCycles(
       ClientAuthentication clientAuthentication, SpringAuthorizationServer server)
       throws Exception {
-    Listener listener = new Listener();
+    RecordingListener listener = new RecordingListener();
     Sdk sdk = signedIn(server, clientAuthentication, listener, true);
     String signInRefreshToken = server.recorder().lastIssuedRefreshToken();
     server.recorder().clear();
@@ -135,10 +125,10 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
     int cycles = 5;
     for (int i = 0; i < cycles; i++) {
       server.clock().advance(PAST_EXPIRY);
-      assertThat(call(sdk.client, server)).isEqualTo(200);
+      assertThat(call(sdk.client, server.protectedResource())).isEqualTo(200);
     }
     String forced = sdk.auth.forceRefresh();
-    assertThat(call(sdk.client, server)).isEqualTo(200);
+    assertThat(call(sdk.client, server.protectedResource())).isEqualTo(200);
 
     List<Grant> grants = server.recorder().refreshGrants();
     assertThat(grants).hasSize(cycles + 1).extracting(Grant::status).containsOnly(200);
@@ -146,8 +136,8 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
         .extracting(Grant::clientAuthentication, Grant::refreshTokenInUrl)
         .containsOnly(tuple(clientAuthentication.name().toLowerCase(java.util.Locale.ROOT), false));
     // Each refresh presents exactly the token the previous answer issued: never a spent one.
-    assertThat(presentedRefreshTokens(signInRefreshToken, grants))
-        .containsExactlyElementsOf(rotationChain(cycles + 1));
+    assertThat(RotationChain.presentedRefreshTokens(signInRefreshToken, grants))
+        .containsExactlyElementsOf(RotationChain.unbroken(cycles + 1));
     assertThat(forced).isEqualTo(sdk.auth.accessToken());
     List<RefreshEvent> events = listener.awaitEvents(cycles + 1);
     assertThat(events)
@@ -167,14 +157,15 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
   @EnumSource(Revocation.class)
   void revokedAuthorizationEndsTheSessionOnce(
       Revocation revocation, SpringAuthorizationServer server) throws Exception {
-    Listener listener = new Listener();
+    RecordingListener listener = new RecordingListener();
     Sdk sdk = signedIn(server, ClientAuthentication.CLIENT_SECRET_BASIC, listener, true);
     revoke(server, revocation, server.recorder().lastIssuedRefreshToken());
     server.recorder().clear();
 
     server.clock().advance(PAST_EXPIRY);
-    List<Integer> statuses = callConcurrently(sdk.client, server, CALLS);
-    int afterwards = call(sdk.client, server);
+    List<Integer> statuses =
+        callConcurrently(List.of(sdk.client), server.protectedResource(), CALLS);
+    int afterwards = call(sdk.client, server.protectedResource());
 
     assertThat(statuses).hasSize(CALLS).containsOnly(401);
     assertThat(afterwards).isEqualTo(401);
@@ -197,7 +188,7 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
     Sdk before =
         sdk(
             ClientAuthentication.CLIENT_SECRET_BASIC.protocol(server),
-            new Listener(),
+            new RecordingListener(),
             fileStore,
             server);
     signIn(before, server);
@@ -205,20 +196,20 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
     server.recorder().clear();
     for (int i = 0; i < 2; i++) {
       server.clock().advance(PAST_EXPIRY);
-      assertThat(call(before.client, server)).isEqualTo(200);
+      assertThat(call(before.client, server.protectedResource())).isEqualTo(200);
     }
 
-    Listener listener = new Listener();
+    RecordingListener listener = new RecordingListener();
     Sdk after =
         sdk(ClientAuthentication.CLIENT_SECRET_BASIC.protocol(server), listener, fileStore, server);
     server.clock().advance(PAST_EXPIRY);
-    int status = call(after.client, server);
+    int status = call(after.client, server.protectedResource());
 
     assertThat(status).isEqualTo(200);
     List<Grant> grants = server.recorder().refreshGrants();
     assertThat(grants).extracting(Grant::status).containsExactly(200, 200, 200);
-    assertThat(presentedRefreshTokens(signInRefreshToken, grants))
-        .containsExactlyElementsOf(rotationChain(3));
+    assertThat(RotationChain.presentedRefreshTokens(signInRefreshToken, grants))
+        .containsExactlyElementsOf(RotationChain.unbroken(3));
     assertThat(listener.awaitEvents(1))
         .extracting(RefreshEvent::outcome)
         .containsExactly(RefreshEvent.Outcome.REFRESHED);
@@ -229,8 +220,8 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
       SpringAuthorizationServer server, @TempDir Path dir) throws Exception {
     File file = dir.resolve("session.json").toFile();
     Consumer<TokenPairAuth.Builder> fileStore = b -> b.sessionStore(FileSessionStore.of(file));
-    Listener firstListener = new Listener();
-    Listener secondListener = new Listener();
+    RecordingListener firstListener = new RecordingListener();
+    RecordingListener secondListener = new RecordingListener();
     Sdk first =
         sdk(
             ClientAuthentication.CLIENT_SECRET_BASIC.protocol(server),
@@ -244,7 +235,8 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
             fileStore,
             server);
     signIn(first, server);
-    assertThat(call(second.client, server)).isEqualTo(200); // the second reads the shared pair
+    assertThat(call(second.client, server.protectedResource()))
+        .isEqualTo(200); // the second reads the shared pair
     server.recorder().clear();
 
     server.clock().advance(PAST_EXPIRY);
@@ -265,7 +257,7 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
   @Test
   void opaqueAccessTokensAreRefreshedAheadByTheirExpiresIn(SpringAuthorizationServer server)
       throws Exception {
-    Listener listener = new Listener();
+    RecordingListener listener = new RecordingListener();
     OAuth2RefreshProtocol protocol =
         RefreshProtocol.oauth2(server.tokenEndpoint(), SpringAuthorizationServer.OPAQUE_CLIENT_ID)
             .withClientSecretBasic(SpringAuthorizationServer.OPAQUE_CLIENT_SECRET);
@@ -299,7 +291,7 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
   @Test
   void wrongClientSecretFailsTheRefreshAndKeepsTheSession(SpringAuthorizationServer server)
       throws Exception {
-    Listener listener = new Listener();
+    RecordingListener listener = new RecordingListener();
     OAuth2RefreshProtocol wrongSecret =
         RefreshProtocol.oauth2(server.tokenEndpoint(), SpringAuthorizationServer.CLIENT_ID)
             .withClientSecretBasic("not-" + SpringAuthorizationServer.CLIENT_SECRET);
@@ -309,7 +301,7 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
     server.recorder().clear();
 
     server.clock().advance(PAST_EXPIRY);
-    int status = call(sdk.client, server);
+    int status = call(sdk.client, server.protectedResource());
 
     assertThat(status).isEqualTo(401); // the API's own answer
     assertThat(server.recorder().refreshGrants())
@@ -329,21 +321,10 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
     assertThat(sdk.auth.accessToken()).isEqualTo(accessToken);
   }
 
-  /** The SDK, signed in with a pair from the authorization-code grant. */
-  private static final class Sdk {
-    final TokenPairAuth auth;
-    final OkHttpClient client;
-
-    Sdk(TokenPairAuth auth) {
-      this.auth = auth;
-      this.client = auth.install(new OkHttpClient.Builder()).build();
-    }
-  }
-
   private static Sdk signedIn(
       SpringAuthorizationServer server,
       ClientAuthentication clientAuthentication,
-      Listener listener,
+      RecordingListener listener,
       boolean refreshAhead)
       throws IOException {
     Sdk sdk =
@@ -361,7 +342,7 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
   /** An SDK on the server's clock, API and token endpoint; {@code options} adds to its builder. */
   private static Sdk sdk(
       RefreshProtocol protocol,
-      Listener listener,
+      RecordingListener listener,
       Consumer<TokenPairAuth.Builder> options,
       SpringAuthorizationServer server) {
     TokenPairAuth.Builder builder =
@@ -380,33 +361,6 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
     sdk.auth.signIn(pair.accessToken(), pair.refreshToken());
   }
 
-  /**
-   * Names the refresh tokens each grant presented ("sign-in" for {@code signInRefreshToken},
-   * "refresh N" for the one the Nth grant issued, "unknown" otherwise), so that tokens stay out of
-   * assertion messages, after checking that every grant issued a new one.
-   */
-  private static List<String> presentedRefreshTokens(
-      String signInRefreshToken, List<Grant> grants) {
-    Map<String, String> names = new HashMap<>();
-    names.put(signInRefreshToken, "sign-in");
-    for (int i = 0; i < grants.size(); i++) {
-      names.putIfAbsent(grants.get(i).issuedRefreshToken(), "refresh " + (i + 1));
-    }
-    assertThat(names.size()).as("distinct refresh tokens issued").isEqualTo(grants.size() + 1);
-    List<String> presented = new ArrayList<>();
-    for (Grant grant : grants) {
-      presented.add(names.getOrDefault(grant.presentedRefreshToken(), "unknown"));
-    }
-    return presented;
-  }
-
-  /** "sign-in", "refresh 1", ..., "refresh {@code refreshes - 1}": the chain never reusing one. */
-  private static List<String> rotationChain(int refreshes) {
-    List<String> chain = new ArrayList<>(List.of("sign-in"));
-    for (int i = 1; i < refreshes; i++) chain.add("refresh " + i);
-    return chain;
-  }
-
   private static void revoke(SpringAuthorizationServer server, Revocation how, String refreshToken)
       throws IOException {
     switch (how) {
@@ -418,88 +372,6 @@ class ClientSdkAgainstSpringAuthorizationServerTest {
         assertThat(authorization).isNotNull();
         server.authorizations().remove(authorization);
       }
-    }
-  }
-
-  private static int call(OkHttpClient client, SpringAuthorizationServer server)
-      throws IOException {
-    return call(client, server.protectedResource());
-  }
-
-  private static int call(OkHttpClient client, HttpUrl url) throws IOException {
-    try (Response response = client.newCall(new Request.Builder().url(url).build()).execute()) {
-      return response.code();
-    }
-  }
-
-  /** {@code calls} calls from as many threads, released together; returns their statuses. */
-  private static List<Integer> callConcurrently(
-      OkHttpClient client, SpringAuthorizationServer server, int calls) throws Exception {
-    return callConcurrently(List.of(client), server.protectedResource(), calls);
-  }
-
-  /** As above, to {@code url}, the calls spread over {@code clients} in turn. */
-  private static List<Integer> callConcurrently(List<OkHttpClient> clients, HttpUrl url, int calls)
-      throws Exception {
-    ExecutorService threads = Executors.newFixedThreadPool(calls);
-    try {
-      CountDownLatch ready = new CountDownLatch(calls);
-      CountDownLatch go = new CountDownLatch(1);
-      List<Future<Integer>> results = new ArrayList<>();
-      for (int i = 0; i < calls; i++) {
-        OkHttpClient client = clients.get(i % clients.size());
-        results.add(
-            threads.submit(
-                () -> {
-                  ready.countDown();
-                  go.await();
-                  return call(client, url);
-                }));
-      }
-      ready.await();
-      go.countDown();
-      List<Integer> statuses = new ArrayList<>();
-      for (Future<Integer> result : results) statuses.add(result.get());
-      return statuses;
-    } finally {
-      threads.shutdownNow();
-    }
-  }
-
-  /**
-   * Counts what the SDK reports. Its events fire on the refreshing thread after the refresh, so
-   * possibly after the waiting calls have returned: {@link #awaitEvents} waits for them (bounded).
-   */
-  private static final class Listener implements SessionListener {
-    final AtomicInteger refreshed = new AtomicInteger();
-    final AtomicInteger expired = new AtomicInteger();
-    private final BlockingQueue<RefreshEvent> events = new LinkedBlockingQueue<>();
-
-    /** Waits for the next {@code count} refresh events; then none may be left over. */
-    List<RefreshEvent> awaitEvents(int count) throws InterruptedException {
-      List<RefreshEvent> received = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        RefreshEvent event = events.poll(10, TimeUnit.SECONDS);
-        if (event == null) break;
-        received.add(event);
-      }
-      assertThat(events).as("refresh events beyond %d", count).isEmpty();
-      return received;
-    }
-
-    @Override
-    public void onRefreshed(String accessToken) {
-      refreshed.incrementAndGet();
-    }
-
-    @Override
-    public void onSessionExpired() {
-      expired.incrementAndGet();
-    }
-
-    @Override
-    public void onRefreshEvent(RefreshEvent event) {
-      events.add(event);
     }
   }
 }

@@ -72,11 +72,27 @@ final class OAuth2ByHand {
         new OkHttpClient.Builder().followRedirects(false).cookieJar(new Cookies()).build();
   }
 
+  /** An authorization code and the PKCE verifier that redeems it. */
+  record AuthorizationCode(String code, String verifier) {
+    @Override
+    public String toString() {
+      return "AuthorizationCode[██]"; // Both are credentials.
+    }
+  }
+
   /**
    * Signs {@link SpringAuthorizationServer#USERNAME} in and returns the answer to the code
    * exchange: an access token and a refresh token.
    */
   TokenResponse authorizationCodeGrant() throws IOException {
+    return execute(codeExchange(authorize()));
+  }
+
+  /**
+   * Signs {@link SpringAuthorizationServer#USERNAME} in through the form login and returns the
+   * authorization code the redirect to the client carries, not yet exchanged.
+   */
+  AuthorizationCode authorize() throws IOException {
     String verifier = randomUrlSafe(32);
     String state = randomUrlSafe(16);
     HttpUrl authorize =
@@ -115,23 +131,32 @@ final class OAuth2ByHand {
     if (!state.equals(callback.queryParameter("state"))) throw new IOException("State mismatch.");
     String code = callback.queryParameter("code");
     if (code == null) throw new IOException("No code: " + callback.queryParameter("error"));
+    return new AuthorizationCode(code, verifier);
+  }
 
-    return token(
+  /**
+   * The token request that exchanges {@code code} (RFC 6749 section 4.1.3, with the PKCE verifier),
+   * authenticated with {@code client_secret_basic}: what an app hands to {@code
+   * TokenPairAuth.login(Request)}.
+   */
+  Request codeExchange(AuthorizationCode code) {
+    return tokenRequest(
         new FormBody.Builder()
             .add("grant_type", "authorization_code")
-            .add("code", code)
+            .add("code", code.code())
             .add("redirect_uri", SpringAuthorizationServer.REDIRECT_URI)
-            .add("code_verifier", verifier)
+            .add("code_verifier", code.verifier())
             .build());
   }
 
   /** A raw {@code refresh_token} grant, authenticated with {@code client_secret_basic}. */
   TokenResponse refresh(String refreshToken) throws IOException {
-    return token(
-        new FormBody.Builder()
-            .add("grant_type", "refresh_token")
-            .add("refresh_token", refreshToken)
-            .build());
+    return execute(
+        tokenRequest(
+            new FormBody.Builder()
+                .add("grant_type", "refresh_token")
+                .add("refresh_token", refreshToken)
+                .build()));
   }
 
   /** RFC 7009 revocation of {@code token} at {@code /oauth2/revoke}; returns the status. */
@@ -156,12 +181,14 @@ final class OAuth2ByHand {
         .execute();
   }
 
-  private TokenResponse token(FormBody form) throws IOException {
-    Request request =
-        clientAuthenticated(server.tokenEndpoint())
-            .header("Accept", "application/json")
-            .post(form)
-            .build();
+  private Request tokenRequest(FormBody form) {
+    return clientAuthenticated(server.tokenEndpoint())
+        .header("Accept", "application/json")
+        .post(form)
+        .build();
+  }
+
+  private TokenResponse execute(Request request) throws IOException {
     try (Response response = browser.newCall(request).execute()) {
       return new TokenResponse(response.code(), MAPPER.readTree(response.body().string()));
     }

@@ -75,6 +75,13 @@ import org.springframework.web.bind.annotation.RestController;
  * expiry by the {@link TestClock} with no clock skew, answering an expired one with RFC 6750's
  * {@code 401 WWW-Authenticate: Bearer error="invalid_token"}.
  *
+ * <p>DPoP (RFC 9449) is on as these versions ship it, with nothing configured: a token request with
+ * a {@code DPoP} proof gets an access token bound to the proof's key ({@code cnf.jkt}, {@code
+ * token_type} DPoP; the refresh token of a confidential client stays unbound), and the resource
+ * server takes {@code Authorization: DPoP} with a proof, refuses a bound token sent as Bearer, and
+ * answers an expired one with {@code 401 WWW-Authenticate: DPoP error="invalid_token", ...}. Both
+ * check a proof's {@code iat} on the real clock (60 seconds either way). No nonces.
+ *
  * <p>A second path, {@code /opaque/**}, takes the opaque access tokens of {@link
  * #OPAQUE_CLIENT_ID}.
  *
@@ -298,7 +305,7 @@ final class SpringAuthorizationServer implements AutoCloseable {
         TokenEndpointRecorder recorder) {
       FilterRegistrationBean<TokenEndpointRecorder> registration =
           new FilterRegistrationBean<>(recorder);
-      registration.addUrlPatterns("/oauth2/token");
+      registration.addUrlPatterns("/oauth2/token", TokenEndpointRecorder.REVOCATION_PATH);
       registration.setOrder(Ordered.HIGHEST_PRECEDENCE); // before Spring Security's filters
       return registration;
     }
