@@ -109,7 +109,7 @@ final class Json {
           return literal("null", NULL);
         default:
           if (c == '-' || (c >= '0' && c <= '9')) return number();
-          throw error(c == -1 ? "Unexpected end of the JSON text" : "Expected a JSON value");
+          throw error(c == -1 ? "Unexpected end" : "Expected a JSON value");
       }
     }
 
@@ -352,8 +352,8 @@ final class Json {
    * Writes {@code value}, made of the types that {@link #parse} returns (and {@code Integer}, and
    * {@code null} for {@link #NULL}), as UTF-8 JSON. Map keys are written as {@link
    * String#valueOf(Object)}. An infinite {@code Double} (as {@link #parse} reads {@code 1e400}) is
-   * written as {@code 1e400} or {@code -1e400}; a lone surrogate is written as a {@code \\u}
-   * escape.
+   * written as {@code 1e400} or {@code -1e400}; a lone surrogate, which UTF-8 cannot encode, as an
+   * escape of its UTF-16 code unit, which {@link #parse} reads back.
    *
    * @throws IllegalArgumentException if it holds another type, or a NaN.
    */

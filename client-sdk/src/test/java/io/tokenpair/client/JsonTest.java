@@ -135,8 +135,7 @@ final class JsonTest {
         .hasMessage("Unterminated string at byte 16 of the JSON text.");
     assertThatThrownBy(() -> parse("{\"access_token\":\"secret\\q\"}"))
         .hasMessage("Invalid escape at byte 23 of the JSON text.");
-    assertThatThrownBy(() -> parse("[1,"))
-        .hasMessage("Unexpected end of the JSON text at byte 3 of the JSON text.");
+    assertThatThrownBy(() -> parse("[1,")).hasMessage("Unexpected end at byte 3 of the JSON text.");
   }
 
   @Test
