@@ -1,6 +1,5 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.core.JsonPointer;
 import java.io.IOException;
 import okhttp3.HttpUrl;
 import okhttp3.Request;

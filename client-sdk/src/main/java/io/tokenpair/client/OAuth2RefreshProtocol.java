@@ -1,6 +1,5 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.core.JsonPointer;
 import java.io.IOException;
 import java.io.UnsupportedEncodingException;
 import java.net.URLEncoder;

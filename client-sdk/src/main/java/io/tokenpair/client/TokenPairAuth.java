@@ -1,6 +1,5 @@
 package io.tokenpair.client;
 
-import com.fasterxml.jackson.core.JsonPointer;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.util.LinkedHashSet;
@@ -432,8 +431,9 @@ public final class TokenPairAuth {
     }
 
     /**
-     * Where the access token sits in the refresh response, as a JSON Pointer (RFC 6901). Default
-     * {@code /data/access_token}.
+     * Where the access token sits in the refresh response, as a JSON Pointer (RFC 6901: in a member
+     * name, {@code ~1} stands for {@code /} and {@code ~0} for {@code ~}). Default {@code
+     * /data/access_token}.
      *
      * @throws IllegalArgumentException if {@code pointer} is not a valid JSON Pointer.
      * @param pointer a JSON Pointer such as {@code /data/access_token}.
@@ -448,6 +448,7 @@ public final class TokenPairAuth {
      * Where the access token sits in the login response. Defaults to the {@link
      * #accessTokenPointer}.
      *
+     * @throws IllegalArgumentException if {@code pointer} is not a valid JSON Pointer.
      * @param pointer a JSON Pointer such as {@code /data/access_token}.
      * @return this builder.
      */

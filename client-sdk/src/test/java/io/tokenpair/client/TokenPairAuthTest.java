@@ -742,6 +742,20 @@ final class TokenPairAuthTest {
   }
 
   @Test
+  void builderRejectsWhatIsNotAJsonPointer() {
+    assertThatThrownBy(() -> TokenPairAuth.builder().accessTokenPointer("data/access_token"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("accessTokenPointer is not a JSON Pointer: data/access_token");
+    // RFC 6901: after '~' comes 0 or 1.
+    assertThatThrownBy(() -> TokenPairAuth.builder().loginTokenPointer("/data/a~2b"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("loginTokenPointer is not a JSON Pointer: /data/a~2b");
+    assertThatThrownBy(() -> TokenPairAuth.builder().loginTokenPointer("/data~"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("loginTokenPointer is not a JSON Pointer: /data~");
+  }
+
+  @Test
   void builderRejectsBaseUrlWithoutTrailingSlash() {
     assertThatThrownBy(() -> TokenPairAuth.builder().baseUrl("https://api.example.com/v1"))
         .isInstanceOf(IllegalArgumentException.class)
