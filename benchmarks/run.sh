@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every tokenpair benchmark on this machine, then prints one Markdown table.
 #
-#   benchmarks/run.sh           full run (about 7 minutes on 2 cores, build included)
+#   benchmarks/run.sh           full run (about 8 minutes on 2 cores, build included)
 #   benchmarks/run.sh --quick   short run (about 4 minutes, build included), for checking that it all works
 #   benchmarks/run.sh --soak [minutes] [clients] [Soak flags...]
 #                               the soak alone (default 10 minutes, 50 clients): SDK clients against a
@@ -124,6 +124,12 @@ if [ -f "$OUT/jmh-call-cpu.csv" ]; then
   printf 'steady-state overhead\tCPU per call without network (JMH)\tSDK adds %.0f ns over bare, %.0f ns over a trivial interceptor\tbare %.0f ± %.0f, trivial interceptor %.0f ± %.0f, SDK %.0f ± %.0f %s (99.9%% CI, %s samples); SDK cookie-jar lookup %.0f ± %.0f %s more\n' \
     "$(awk -v a="$ss" -v b="$bs" 'BEGIN { print a - b }')" "$(awk -v a="$ss" -v b="$ts" 'BEGIN { print a - b }')" \
     "$bs" "$be" "$ts" "$te" "$ss" "$se" "$su" "$bn" "$js" "$je" "$ju" >> "$RESULTS"
+  read -r ds de du dn <<< "$(jmh_score "$OUT/jmh-call-cpu.csv" sdkDpopCall)"
+  read -r gs ge gu gn <<< "$(jmh_score "$OUT/jmh-call-cpu.csv" signatureSign)"
+  read -r os oe ou on <<< "$(jmh_score "$OUT/jmh-call-cpu.csv" sdkOAuth2BearerCall)"
+  printf 'DPoP call\tCPU per call without network (JMH)\t%.2f× (one ES256 signature + a trivial interceptor)\tSDK DPoP call %.0f ± %.0f %s, bare Signature.sign %.0f ± %.0f %s, SDK Bearer call (oauth2) %.0f ± %.0f %s (99.9%% CI, %s samples); allocation: run JMH with -prof gc\n' \
+    "$(awk -v d="$ds" -v g="$gs" -v t="$ts" 'BEGIN { print d / (g + t) }')" \
+    "$ds" "$de" "$du" "$gs" "$ge" "$gu" "$os" "$oe" "$ou" "$dn" >> "$RESULTS"
 fi
 
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt"

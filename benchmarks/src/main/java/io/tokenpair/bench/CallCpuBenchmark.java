@@ -1,7 +1,15 @@
 package io.tokenpair.bench;
 
+import io.tokenpair.client.RefreshProtocol;
+import io.tokenpair.client.TokenGrant;
 import io.tokenpair.client.TokenPairAuth;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Cookie;
@@ -33,6 +41,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * a header. {@link #sdkCookieJar()} is the other per-call cost, the cookie jar lookup that OkHttp's
  * bridge makes on the network path (skipped by the short-circuit above).
  *
+ * <p>DPoP (issue 16): {@link #sdkDpopCall()} is a call through a client built with {@code dpop()}
+ * and signed in with a DPoP-bound pair (oauth2 protocol, no network either), so each call signs a
+ * fresh ES256 proof; {@link #sdkOAuth2BearerCall()} is the same client without {@code dpop()}, the
+ * Bearer call it is compared with; {@link #signatureSign()} is the physical floor, one bare {@code
+ * Signature.sign} (SHA256withECDSA, P-256, an instance initialized once) of as many bytes as that
+ * proof's signing input, and {@link #signatureNewInstanceSign()} the same with a new instance per
+ * signature, as the SDK signs.
+ *
  * <p>JMH suits this one: sub-microsecond to microsecond work, where the harness's dead-code and
  * warm-up care matter. It explains the ratio that {@code SteadyStateOverhead} measures end to end.
  */
@@ -53,6 +69,11 @@ public class CallCpuBenchmark {
   private Request bareRequest;
   private Request sdkRequest;
   private HttpUrl url;
+  private OkHttpClient sdkDpop;
+  private OkHttpClient sdkOAuth2Bearer;
+  private Signature signature;
+  private PrivateKey signingKey;
+  private byte[] signingInput;
 
   /** Builds both clients; the SDK one is signed in with a JWT that expires in an hour. */
   @Setup(Level.Trial)
@@ -91,6 +112,52 @@ public class CallCpuBenchmark {
             .build();
     sdkRequest = new Request.Builder().url(url).build();
     bareRequest = sdkRequest.newBuilder().header("Authorization", "Bearer " + jwt(exp)).build();
+    setUpDpop(answer, exp);
+  }
+
+  /**
+   * The DPoP client and its Bearer twin, signed in with a pair whose answer named no token type (so
+   * the DPoP one is bound); the signature floor over the size of a real proof's signing input.
+   */
+  private void setUpDpop(Interceptor answer, long exp) throws IOException {
+    RefreshProtocol oauth2 = RefreshProtocol.oauth2(HttpUrl.get(ORIGIN + "oauth/token"), "bench");
+    TokenGrant pair =
+        TokenGrant.of(jwt(exp), "rt-abc", TokenGrant.UNKNOWN_LIFETIME, TimeUnit.SECONDS);
+    TokenPairAuth dpop =
+        TokenPairAuth.builder().baseUrl(ORIGIN).refreshProtocol(oauth2).dpop().build();
+    sdkDpop = dpop.install(new OkHttpClient.Builder()).addInterceptor(answer).build();
+    dpop.signIn(pair);
+    TokenPairAuth bearer = TokenPairAuth.builder().baseUrl(ORIGIN).refreshProtocol(oauth2).build();
+    sdkOAuth2Bearer = bearer.install(new OkHttpClient.Builder()).addInterceptor(answer).build();
+    bearer.signIn(pair);
+    String proof;
+    try (Response response = sdkDpop.newCall(sdkRequest).execute()) {
+      // The request as the answering interceptor saw it: after the SDK's interceptor.
+      String authorization = response.request().header("Authorization");
+      proof = response.request().header("DPoP");
+      if (authorization == null || !authorization.startsWith("DPoP ") || proof == null) {
+        throw new IllegalStateException("The DPoP client did not send a DPoP-bound call.");
+      }
+    }
+    try (Response response = sdkOAuth2Bearer.newCall(sdkRequest).execute()) {
+      String authorization = response.request().header("Authorization");
+      if (authorization == null || !authorization.startsWith("Bearer ")) {
+        throw new IllegalStateException("The Bearer client did not send a Bearer call.");
+      }
+    }
+    // A proof is "header.claims.signature": what is signed is "header.claims".
+    int size = proof.substring(0, proof.lastIndexOf('.')).getBytes(StandardCharsets.UTF_8).length;
+    signingInput = new byte[size];
+    java.util.Arrays.fill(signingInput, (byte) 'A');
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+      generator.initialize(new ECGenParameterSpec("secp256r1"));
+      signingKey = generator.generateKeyPair().getPrivate();
+      signature = Signature.getInstance("SHA256withECDSA");
+      signature.initSign(signingKey);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
@@ -128,6 +195,58 @@ public class CallCpuBenchmark {
     try (Response response = sdk.newCall(sdkRequest).execute()) {
       return response.code();
     }
+  }
+
+  /**
+   * One call through a client with TokenPairAuth installed, oauth2 protocol, Bearer: the DPoP
+   * call's twin.
+   *
+   * @return the response's code.
+   */
+  @Benchmark
+  public int sdkOAuth2BearerCall() throws IOException {
+    try (Response response = sdkOAuth2Bearer.newCall(sdkRequest).execute()) {
+      return response.code();
+    }
+  }
+
+  /**
+   * One call through a client with TokenPairAuth installed, DPoP on and a bound session: a fresh
+   * ES256 proof per call.
+   *
+   * @return the response's code.
+   */
+  @Benchmark
+  public int sdkDpopCall() throws IOException {
+    try (Response response = sdkDpop.newCall(sdkRequest).execute()) {
+      return response.code();
+    }
+  }
+
+  /**
+   * The floor of a DPoP call: one ES256 signature over as many bytes as a proof's signing input.
+   *
+   * @return the DER signature.
+   */
+  @Benchmark
+  public byte[] signatureSign() throws GeneralSecurityException {
+    signature.update(signingInput);
+    return signature.sign();
+  }
+
+  /**
+   * {@link #signatureSign()} with a new {@code Signature} instance per signature ({@code
+   * getInstance}, {@code initSign}), as the SDK makes one per proof: where part of the difference
+   * between the two goes.
+   *
+   * @return the DER signature.
+   */
+  @Benchmark
+  public byte[] signatureNewInstanceSign() throws GeneralSecurityException {
+    Signature fresh = Signature.getInstance("SHA256withECDSA");
+    fresh.initSign(signingKey);
+    fresh.update(signingInput);
+    return fresh.sign();
   }
 
   /**
