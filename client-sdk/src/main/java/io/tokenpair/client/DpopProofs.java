@@ -32,6 +32,9 @@ final class DpopProofs {
   private final LongSupplier serverTimeMillis;
   private final SecureRandom random = new SecureRandom();
 
+  /** The last access token and its {@code ath}, replaced whole; null before the first. */
+  private volatile String @Nullable [] lastAth;
+
   DpopProofs(@Nullable DpopKey appKey, LongSupplier serverTimeMillis) {
     this.appKey = appKey;
     this.serverTimeMillis = serverTimeMillis;
@@ -63,6 +66,18 @@ final class DpopProofs {
     return request.newBuilder().header(HEADER, proof).build();
   }
 
+  /**
+   * {@code ath} of {@code accessToken}: the hash of the last token is kept, since every call until
+   * the next refresh presents the same one.
+   */
+  private String ath(String accessToken) {
+    String[] last = lastAth;
+    if (last != null && last[0].equals(accessToken)) return last[1];
+    String ath = DpopKey.base64Url(ByteString.encodeUtf8(accessToken).sha256().toByteArray());
+    lastAth = new String[] {accessToken, ath};
+    return ath;
+  }
+
   /** A proof for a {@code method} request to {@code url}. */
   String proof(DpopKey key, String method, HttpUrl url, @Nullable String accessToken)
       throws DpopKey.Unusable {
@@ -76,8 +91,7 @@ final class DpopProofs {
     string(claims, htu(url));
     claims.append(",\"iat\":").append(serverTimeMillis.getAsLong() / 1000);
     if (accessToken != null) {
-      String ath = DpopKey.base64Url(ByteString.encodeUtf8(accessToken).sha256().toByteArray());
-      claims.append(",\"ath\":\"").append(ath).append('"');
+      claims.append(",\"ath\":\"").append(ath(accessToken)).append('"');
     }
     String nonce = nonces.get(url);
     if (nonce != null) claims.append(",\"nonce\":\"").append(nonce).append('"'); // 1*NQCHAR
