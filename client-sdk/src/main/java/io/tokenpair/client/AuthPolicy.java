@@ -198,15 +198,52 @@ final class AuthPolicy implements Interceptor, Authenticator {
       throws IOException {
     Request.Builder builder = request.newBuilder().header(AUTHORIZATION, authorization);
     if (tag != null) builder.tag(AUTH_TAG, tag);
-    if (dpop != null && key != null) {
+    // The proof is made for each network attempt ({@link #signer}): OkHttp's own retry of a failed
+    // connection and a redirect are attempts of their own, with their own jti and htu.
+    if (dpop != null && key != null) builder.tag(PROOF_KEY, new ProofKey(key, token));
+    return builder.build();
+  }
+
+  /** The key and token a request's DPoP proofs are made with, for {@link #signer}. Immutable. */
+  static final class ProofKey {
+    final DpopKey key;
+    final String token;
+
+    ProofKey(DpopKey key, String token) {
+      this.key = key;
+      this.token = token;
+    }
+
+    @Override
+    public String toString() {
+      return "ProofKey{██}";
+    }
+  }
+
+  static final KClass<ProofKey> PROOF_KEY = JvmClassMappingKt.getKotlinClass(ProofKey.class);
+
+  /**
+   * The network interceptor that signs each attempt of a DPoP request: a fresh proof for the URL
+   * and method this attempt goes to, and none once a redirect has left our origin (OkHttp drops the
+   * {@code Authorization} header there too). Installed only with DPoP.
+   */
+  Interceptor signer() {
+    return chain -> {
+      Request request = chain.request();
+      ProofKey proofKey = request.tag(PROOF_KEY);
+      if (dpop == null || proofKey == null) return chain.proceed(request);
+      if (!isOurOrigin(request.url()) || request.header(AUTHORIZATION) == null) {
+        return chain.proceed(request.newBuilder().removeHeader(DpopProofs.HEADER).build());
+      }
+      String proof;
       try {
-        builder.header(DpopProofs.HEADER, dpop.proof(key, request.method(), request.url(), token));
+        proof = dpop.proof(proofKey.key, request.method(), request.url(), proofKey.token);
       } catch (DpopKey.Unusable e) {
-        session.dpopKeyFailed(key, e);
+        session.dpopKeyFailed(proofKey.key, e);
         throw e;
       }
-    }
-    return builder.build();
+      return chain.proceed(request.newBuilder().header(DpopProofs.HEADER, proof).build());
+    };
   }
 
   private boolean shouldRefreshAhead(TokenState current) {

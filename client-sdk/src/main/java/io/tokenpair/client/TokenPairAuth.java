@@ -102,6 +102,7 @@ public final class TokenPairAuth {
     builder.connectionPool(base.connectionPool()).dispatcher(base.dispatcher());
     session.calls.setClientIfAbsent(base);
     builder.authenticator(policy).addInterceptor(policy);
+    if (session.calls.dpop != null) builder.addNetworkInterceptor(policy.signer());
     return builder;
   }
 
