@@ -19,4 +19,22 @@ public final class DemoLogin {
                 MediaType.get("application/json")))
         .build();
   }
+
+  /**
+   * Returns the password grant of {@code demo} / {@code demo-password} at {@code server}'s
+   * /oauth/token, for the public client {@code tokenpair-demo} (the dispatcher's {@code
+   * passwordGrant()} must be on).
+   */
+  public static Request passwordGrant(MockWebServer server) {
+    return new Request.Builder()
+        .url(server.url("/oauth/token"))
+        .post(
+            new okhttp3.FormBody.Builder()
+                .add("grant_type", "password")
+                .add("username", "demo")
+                .add("password", "demo-password")
+                .add("client_id", "tokenpair-demo")
+                .build())
+        .build();
+  }
 }

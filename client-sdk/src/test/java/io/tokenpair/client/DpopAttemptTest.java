@@ -9,7 +9,6 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.junit5.StartStop;
-import okhttp3.FormBody;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -57,17 +56,7 @@ final class DpopAttemptTest {
             .dpop()
             .build();
     OkHttpClient client = auth.install(new OkHttpClient.Builder()).build();
-    auth.login(
-        new Request.Builder()
-            .url(server.url("/oauth/token"))
-            .post(
-                new FormBody.Builder()
-                    .add("grant_type", "password")
-                    .add("username", "demo")
-                    .add("password", "demo-password")
-                    .add("client_id", "tokenpair-demo")
-                    .build())
-            .build());
+    auth.login(DemoLogin.passwordGrant(server));
     return client;
   }
 

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.junit5.StartStop;
-import okhttp3.FormBody;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -43,16 +42,7 @@ final class DpopSharedStoreTest {
   }
 
   private Request passwordGrant() {
-    return new Request.Builder()
-        .url(server.url("/oauth/token"))
-        .post(
-            new FormBody.Builder()
-                .add("grant_type", "password")
-                .add("username", "demo")
-                .add("password", "demo-password")
-                .add("client_id", "tokenpair-demo")
-                .build())
-        .build();
+    return DemoLogin.passwordGrant(server);
   }
 
   private static int call(TokenPairAuth auth, MockWebServer server) throws IOException {
