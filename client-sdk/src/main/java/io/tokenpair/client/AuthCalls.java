@@ -359,12 +359,12 @@ final class AuthCalls {
     // OkHttp refuses a timeout under 1 ms with an unchecked exception, and reads 0 as none at all.
     if (timeout < MIN_TIMEOUT_NANOS) throw new InterruptedIOException("timeout");
     try {
+      // No retry of OkHttp's: exactly one, ours, and only of a lost answer.
       OkHttpClient.Builder builder =
           base.newBuilder()
               .cookieJar(cookies)
               .authenticator(Authenticator.NONE)
-              .retryOnConnectionFailure(
-                  false) // Exactly one retry, ours, and only of a lost answer.
+              .retryOnConnectionFailure(false)
               .callTimeout(timeout, TimeUnit.NANOSECONDS);
       if (refresh) builder.followRedirects(false).followSslRedirects(false);
       return builder.build().newCall(request).execute();
@@ -397,9 +397,8 @@ final class AuthCalls {
    */
   private void learnClock(Response refused) {
     Date date = clock.readsDateHeaders() ? refused.headers().getDate("Date") : null;
-    if (date == null) return;
-    long offset = date.getTime() + 500 - refused.receivedResponseAtMillis();
-    clockOffsetMillis = Math.abs(offset) < MIN_CLOCK_OFFSET_MILLIS ? 0 : offset;
+    if (date != null)
+      clockOffsetMillis = offset(date.getTime(), refused.receivedResponseAtMillis());
   }
 
   /**
@@ -410,8 +409,15 @@ final class AuthCalls {
   private long clockOffset(Response response, String token, long receivedAtMillis) {
     Date date = clock.readsDateHeaders() ? response.headers().getDate("Date") : null;
     long serverMillis = date != null ? date.getTime() : Jwt.parse(token).issuedAtMillis;
-    if (serverMillis == Jwt.UNKNOWN) return 0;
-    // Both count whole seconds: the server's clock was somewhere in that second; take its middle.
+    return serverMillis == Jwt.UNKNOWN ? 0 : offset(serverMillis, receivedAtMillis);
+  }
+
+  /**
+   * The server's clock minus ours, from the server's time in whole seconds and when we received it;
+   * 0 when too small to tell.
+   */
+  private static long offset(long serverMillis, long receivedAtMillis) {
+    // The server's clock was somewhere in that second; take its middle.
     long offset = serverMillis + 500 - receivedAtMillis;
     return Math.abs(offset) < MIN_CLOCK_OFFSET_MILLIS ? 0 : offset;
   }

@@ -225,15 +225,18 @@ final class AuthPolicy implements Interceptor, Authenticator {
   /**
    * The network interceptor that signs each attempt of a DPoP request: a fresh proof for the URL
    * and method this attempt goes to, and none once a redirect has left our origin (OkHttp drops the
-   * {@code Authorization} header there too). Installed only with DPoP.
+   * {@code Authorization} header there too; a redirect is built from the request as it left the
+   * application interceptors, so no earlier attempt's proof comes along). Installed only with DPoP.
    */
   Interceptor signer() {
     return chain -> {
       Request request = chain.request();
       ProofKey proofKey = request.tag(PROOF_KEY);
-      if (dpop == null || proofKey == null) return chain.proceed(request);
-      if (!isOurOrigin(request.url()) || request.header(AUTHORIZATION) == null) {
-        return chain.proceed(request.newBuilder().removeHeader(DpopProofs.HEADER).build());
+      if (dpop == null
+          || proofKey == null
+          || !isOurOrigin(request.url())
+          || request.header(AUTHORIZATION) == null) {
+        return chain.proceed(request);
       }
       String proof;
       try {

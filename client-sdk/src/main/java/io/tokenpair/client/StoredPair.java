@@ -205,17 +205,23 @@ final class StoredPair {
   private void saveKey(@Nullable DpopKey key, Events events) throws IOException {
     dpopKey = key;
     keyLost = null;
-    if (dpop == null || !dpop.keysPerSession()) return;
-    try {
-      stores.saveDpopKey(key != null ? key.pair : null);
-    } catch (IOException e) {
-      throw events.storage(e);
-    }
+    if (dpop != null && dpop.keysPerSession()) writeKey(key, events);
   }
 
-  private void deleteStoredKey(Events events) throws IOException {
+  /**
+   * Forgets the session's key, and deletes a stored one whether or not DPoP is on now: a key an
+   * earlier run stored with {@code dpop()} must not outlive the session once DPoP is off or the app
+   * holds the key.
+   */
+  private void forgetKey(Events events) throws IOException {
+    dpopKey = null;
+    keyLost = null;
+    if (stores.keepsDpopKeys()) writeKey(null, events);
+  }
+
+  private void writeKey(@Nullable DpopKey key, Events events) throws IOException {
     try {
-      stores.saveDpopKey(null);
+      stores.saveDpopKey(key != null ? key.pair : null);
     } catch (IOException e) {
       throw events.storage(e);
     }
@@ -228,12 +234,7 @@ final class StoredPair {
   void forget(boolean allCookies, Events events) throws IOException {
     IOException failure = attempt(() -> saveAccessToken(null, events), null);
     if (bodyToken) failure = attempt(() -> save(null, events), failure);
-    failure = attempt(() -> saveKey(null, events), failure);
-    if ((dpop == null || !dpop.keysPerSession()) && stores.keepsDpopKeys()) {
-      // A key an earlier run stored with dpop() on must not outlive the session once DPoP is off
-      // or the app holds the key.
-      failure = attempt(() -> deleteStoredKey(events), failure);
-    }
+    failure = attempt(() -> forgetKey(events), failure);
     failure =
         attempt(
             () -> {
